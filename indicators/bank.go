@@ -6,4 +6,6 @@ func NormalizeBankAccount(bank, account string) (Key, error) {
 }
 
 // ParseBankAccount is replaced by the real implementation (helper in progress).
-func ParseBankAccount(s string) (Key, error) { return "", inputErr(CodeInvalidAccount, "not implemented") }
+func ParseBankAccount(s string) (Key, error) {
+	return "", inputErr(CodeInvalidAccount, "not implemented")
+}

@@ -1,4 +1,6 @@
 package indicators
 
 // NormalizeDomain is replaced by the real implementation (in progress).
-func NormalizeDomain(s string) (Key, error) { return "", inputErr(CodeInvalidDomain, "not implemented") }
+func NormalizeDomain(s string) (Key, error) {
+	return "", inputErr(CodeInvalidDomain, "not implemented")
+}
