@@ -1,0 +1,35 @@
+# The two commands a new machine needs (see README.md):
+#   make run    build and start the service with the embedded store and sample data
+#   make test   install what the tests need, then run every test
+SHELL := /bin/bash
+GO ?= go
+LISTEN ?= :8080
+
+.PHONY: run test deps vet lint fuzz bench build
+
+build:
+	$(GO) build -o bin/scamcheck ./cmd/scamcheck
+
+run: build
+	./bin/scamcheck serve --listen $(LISTEN)
+
+# deps installs the system packages the tests use when they are missing.
+deps:
+	@bash scripts/test-deps.sh
+
+vet:
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
+
+test: deps vet
+	$(GO) test -count=1 ./...
+	$(GO) test -count=1 -race ./indicators/... ./bloom/...
+
+# fuzz runs every fuzz target for FUZZTIME each (default 2m).
+FUZZTIME ?= 2m
+fuzz:
+	@bash scripts/fuzz.sh $(FUZZTIME)
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...

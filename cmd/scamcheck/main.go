@@ -1,0 +1,93 @@
+// Command scamcheck is the one binary of the project: it checks indicators,
+// imports feeds, manages indicators and keys, and serves the HTTP API.
+//
+//	scamcheck check [--json] INPUT...
+//	scamcheck indicators add|confirm|delist|list ...
+//	scamcheck version
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	m := NewMain()
+	err := m.Run(ctx, os.Args[1:])
+	stop()
+	if err != nil {
+		var ee exitError
+		if !errors.As(err, &ee) {
+			fmt.Fprintln(m.Stderr, "scamcheck:", err)
+		}
+		os.Exit(exitCode(err))
+	}
+}
+
+// Main wires the program: it holds its I/O and environment so end-to-end
+// tests run it in-process.
+type Main struct {
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+	Getenv func(string) string
+}
+
+// NewMain returns a Main bound to the process's standard streams.
+func NewMain() *Main {
+	return &Main{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv}
+}
+
+// usage is printed for help and unknown commands.
+const usage = `scamcheck: is this phone number, bank account, domain or link a reported scam?
+
+Usage:
+  scamcheck check [--json] INPUT...          check inputs (auto-detected kind)
+  scamcheck indicators add|confirm|delist|list   manage indicators (police/admin)
+  scamcheck version                          print the version
+
+Store: the embedded file under --data DIR (SCAMCHECK_DATA, default ./scamcheck-data),
+or Redis with --redis URL (SCAMCHECK_REDIS_URL).
+`
+
+// Run executes one command line.
+func (m *Main) Run(ctx context.Context, args []string) error {
+	if len(args) == 0 {
+		fmt.Fprint(m.Stderr, usage)
+		return exitError{code: 2}
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "check":
+		return m.runCheck(ctx, rest)
+	case "indicators":
+		return m.runIndicators(ctx, rest)
+	case "version", "--version":
+		return m.runVersion(rest)
+	case "help", "-h", "--help":
+		fmt.Fprint(m.Stdout, usage)
+		return nil
+	}
+	fmt.Fprintf(m.Stderr, "scamcheck: unknown command %q\n\n%s", cmd, usage)
+	return exitError{code: 2}
+}
+
+// exitError carries an exit status for failures already reported to the
+// user (so main does not print them twice).
+type exitError struct{ code int }
+
+func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
+
+func exitCode(err error) int {
+	var ee exitError
+	if errors.As(err, &ee) {
+		return ee.code
+	}
+	return 1
+}
