@@ -43,7 +43,7 @@ func ParseKind(s string) (Kind, error) {
 
 // Key is the canonical identity of an indicator: "<kind>:<canonical value>",
 // e.g. "phone:+84912345678", "bank_account:970436:0011004353201",
-// "domain:xn--ngn-hng-4wa6i.vn", "url:http://evil.example/login".
+// "domain:xn--ngn-hng-dwao.vn", "url:evil.example/login".
 type Key string
 
 // NewKey joins a kind and an already canonical value.
