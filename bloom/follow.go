@@ -134,7 +134,7 @@ func (r *Redis) poll(ctx context.Context, set *Set, pos *string, block time.Dura
 				// and replay from its position, which is before this entry.
 				meta, err := r.LoadInto(ctx, set)
 				if err != nil {
-					set.setPosition(*pos)
+					set.SetPosition(*pos)
 					return n, fmt.Errorf("bloom: load snapshot generation %d: %w", gen, err)
 				}
 				r.opts.Set.Logger.Info("bloom: follower loaded new snapshot", "generation", meta.Generation, "position", meta.Position)
@@ -144,7 +144,7 @@ func (r *Redis) poll(ctx context.Context, set *Set, pos *string, block time.Dura
 			*pos = msg.ID
 		}
 	}
-	set.setPosition(*pos)
+	set.SetPosition(*pos)
 	return n, r.checkTrimmed(ctx, set, pos)
 }
 
@@ -190,7 +190,7 @@ func (r *Redis) checkTrimmed(ctx context.Context, set *Set, pos *string) error {
 	log.Error("bloom: change log trimmed past the newest snapshot; some adds are missing until the next rebuild",
 		"position", *pos, "trimmed_to", gone)
 	*pos = gone
-	set.setPosition(gone)
+	set.SetPosition(gone)
 	return nil
 }
 

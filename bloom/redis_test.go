@@ -62,7 +62,7 @@ func TestRedisSnapshotRoundTrip(t *testing.T) {
 		t.Fatalf("Load with nothing published = %v, want ErrNoSnapshot", err)
 	}
 	s, keys := filledSet(t)
-	s.setPosition("0-0")
+	s.SetPosition("0-0")
 	meta, err := r.SaveSnapshot(ctx, s)
 	if err != nil {
 		t.Fatal(err)

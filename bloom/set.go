@@ -324,7 +324,11 @@ func (s *Set) setGeneration(gen uint64) {
 	s.metaMu.Unlock()
 }
 
-func (s *Set) setPosition(pos string) {
+// SetPosition records the position in the source of truth that the filters
+// reflect. Followers set it to the last change-log entry applied; without
+// Redis, the embedded store records its last transaction id so that a
+// restart can tell whether a snapshot file is still current.
+func (s *Set) SetPosition(pos string) {
 	s.metaMu.Lock()
 	s.position = pos
 	s.metaMu.Unlock()

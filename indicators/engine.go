@@ -3,6 +3,7 @@ package indicators
 import (
 	"context"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/golang-lru/v2/expirable"
@@ -116,27 +117,38 @@ func (e *Engine) CheckParsed(ctx context.Context, p Parsed) Result {
 // for callers (SDKs, bank systems) that already hold canonical keys. Only
 // the key itself is tested, not URL expressions.
 func (e *Engine) CheckKey(ctx context.Context, key Key) Result {
-	r := Result{Input: string(key), Kind: key.Kind(), Key: key, Canonical: key.Value()}
-	if e.filter.Test(key) {
-		e.resolve(ctx, &r, []Key{key})
-	} else {
-		e.resolve(ctx, &r, nil)
+	var r Result
+	r.Input, r.Key = string(key), key
+	if i := strings.IndexByte(string(key), ':'); i >= 0 {
+		r.Kind, r.Canonical = Kind(key[:i]), string(key[i+1:])
 	}
-	return r
-}
-
-// resolve fills the verdict of r from the filter hits.
-func (e *Engine) resolve(ctx context.Context, r *Result, hits []Key) {
-	r.Verdict = VerdictUnknown
-	defer func() {
-		r.Advice = AdviceFor(r.Verdict, r.Kind)
+	if !e.filter.Test(key) {
+		// The miss path: most checks end here, so it skips resolve.
+		r.Verdict, r.Advice = VerdictUnknown, adviceUnknown[groupOf(r.Kind)]
 		if e.opts.OnCheck != nil {
 			e.opts.OnCheck(r.Kind, r.Verdict)
 		}
-	}()
-	if len(hits) == 0 {
-		return
+		return r
 	}
+	e.resolve(ctx, &r, []Key{key})
+	return r
+}
+
+// resolve fills the verdict, details and advice of r from the filter hits.
+func (e *Engine) resolve(ctx context.Context, r *Result, hits []Key) {
+	r.Verdict = VerdictUnknown
+	if len(hits) > 0 {
+		e.confirm(ctx, r, hits)
+	}
+	r.Advice = AdviceFor(r.Verdict, r.Kind)
+	if e.opts.OnCheck != nil {
+		e.opts.OnCheck(r.Kind, r.Verdict)
+	}
+}
+
+// confirm reads the records behind filter hits and sets the verdict from
+// the most severe listed one.
+func (e *Engine) confirm(ctx context.Context, r *Result, hits []Key) {
 	recs, err := e.records(ctx, hits)
 	if err != nil {
 		// The filter says "maybe listed" and we cannot tell: warn rather

@@ -34,14 +34,14 @@ func (m *Main) runCheck(ctx context.Context, args []string) error {
 			return fmt.Errorf("--kind: %w", err)
 		}
 	}
-	store, err := cfg.open(ctx, true)
+	b, err := openBackend(ctx, cfg)
 	if err != nil {
 		return err
 	}
-	defer store.Close()
+	defer b.Close()
 	// The CLI answers a handful of inputs: asking the Store directly is
 	// cheaper than loading filters, so every key counts as a filter hit.
-	engine := indicators.NewEngine(store, everyKey{}, indicators.EngineOptions{})
+	engine := indicators.NewEngine(b.Store, everyKey{}, indicators.EngineOptions{})
 
 	enc := json.NewEncoder(m.Stdout)
 	enc.SetEscapeHTML(false)

@@ -109,11 +109,12 @@ func (m *Main) indicatorsAdd(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	store, err := cfg.open(ctx, false)
+	b, err := openBackend(ctx, cfg)
 	if err != nil {
 		return err
 	}
-	defer store.Close()
+	defer b.Close()
+	store := b.Store
 	now := time.Now().UTC()
 	recs := make([]indicators.Record, len(parsed))
 	for i, p := range parsed {
@@ -131,7 +132,7 @@ func (m *Main) indicatorsAdd(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := cfg.published(ctx, store, keysOf(recs)); err != nil {
+	if err := b.Publish(ctx, keysOf(recs)); err != nil {
 		return err
 	}
 	for i, c := range changes {
@@ -168,11 +169,12 @@ func (m *Main) indicatorsSetStatus(ctx context.Context, action string, args []st
 	if err != nil {
 		return err
 	}
-	store, err := cfg.open(ctx, false)
+	b, err := openBackend(ctx, cfg)
 	if err != nil {
 		return err
 	}
-	defer store.Close()
+	defer b.Close()
+	store := b.Store
 	now := time.Now().UTC()
 	var keys []indicators.Key
 	for _, p := range parsed {
@@ -208,7 +210,7 @@ func (m *Main) indicatorsSetStatus(ctx context.Context, action string, args []st
 	}
 	if action == "confirm" {
 		// Delisting needs no filter change: the Store now rejects the hit.
-		if err := cfg.published(ctx, store, keys); err != nil {
+		if err := b.Publish(ctx, keys); err != nil {
 			return err
 		}
 	}
@@ -246,11 +248,12 @@ func (m *Main) indicatorsList(ctx context.Context, args []string) error {
 	}
 	opts.Category = indicators.Category(*category)
 	opts.Cursor = indicators.Key(*cursor)
-	store, err := cfg.open(ctx, true)
+	b, err := openBackend(ctx, cfg)
 	if err != nil {
 		return err
 	}
-	defer store.Close()
+	defer b.Close()
+	store := b.Store
 	page, err := store.List(ctx, opts)
 	if err != nil {
 		return err
