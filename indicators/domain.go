@@ -65,17 +65,22 @@ func CanonicalHost(s string) (string, error) {
 		host = h
 	}
 	host = strings.TrimPrefix(strings.TrimSuffix(host, "]"), "[")
-	if ip := net.ParseIP(host); ip != nil {
-		if v4 := ip.To4(); v4 != nil {
-			return v4.String(), nil
-		}
-		return "", inputErr(CodeInvalidDomain, "IPv6 addresses are checked as links, not domains")
+	if ip, ok, err := ipHost(host); ok {
+		return ip, err
 	}
 	ascii, err := domainProfile.ToASCII(host)
 	if err != nil {
 		return "", &InputError{Code: CodeInvalidDomain, Message: "not a valid domain name", Err: err}
 	}
 	ascii = strings.TrimSuffix(strings.ToLower(ascii), ".")
+	// A few Unicode labels encode to punycode that the same profile refuses
+	// to decode again (found by fuzzing); such a key could never be
+	// re-validated, so the input is refused instead.
+	if strings.Contains(ascii, "xn--") {
+		if again, err := domainProfile.ToASCII(ascii); err != nil || again != ascii {
+			return "", inputErr(CodeInvalidDomain, "not a valid internationalized domain name")
+		}
+	}
 	if err := checkLabels(ascii); err != nil {
 		return "", err
 	}
@@ -110,6 +115,23 @@ func hostOfURL(s string) string {
 		return after
 	}
 	return u.Host
+}
+
+// ipHost recognises an IP literal: IPv4 in dotted-decimal canonical form, or
+// IPv6, which is refused as a domain. The digit/colon pre-check keeps the
+// common case (a name) off the slower address parser.
+func ipHost(host string) (canonical string, ok bool, err error) {
+	if host == "" || !(host[0] >= '0' && host[0] <= '9' || strings.IndexByte(host, ':') >= 0) {
+		return "", false, nil
+	}
+	ip := net.ParseIP(host)
+	if ip == nil {
+		return "", false, nil
+	}
+	if v4 := ip.To4(); v4 != nil {
+		return v4.String(), true, nil
+	}
+	return "", true, inputErr(CodeInvalidDomain, "IPv6 addresses are checked as links, not domains")
 }
 
 func checkLabels(host string) error {
