@@ -63,7 +63,7 @@ func (s *Store) AppendAudit(ctx context.Context, e indicators.AuditEntry) (indic
 		if last, _ := bs[0].Cursor().Last(); last != nil {
 			lms, lseq, err := parseAuditID(string(last))
 			if err != nil {
-				return own(fmt.Errorf("last audit id: %w: %w", errCorrupt, err))
+				return own(fmt.Errorf("last audit id: %w: %w", indicators.ErrCorrupt, err))
 			}
 			if ms <= lms {
 				ms, seq = lms, lseq+1

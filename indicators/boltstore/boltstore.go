@@ -212,7 +212,7 @@ func own(err error) error { return &ownError{err: err} }
 const ctxCheckEvery = 256
 
 func decode(key, data []byte, r *indicators.Record) error {
-	if err := decodeRecord(key, data, r); err != nil {
+	if err := indicators.DecodeRecord(indicators.Key(key), string(data), r); err != nil {
 		return own(err)
 	}
 	return nil
@@ -278,7 +278,7 @@ func (s *Store) Upsert(ctx context.Context, recs []indicators.Record) ([]indicat
 			// end to end in one growing arena instead of one allocation
 			// each; a reallocation leaves earlier values where they were.
 			start := len(arena)
-			arena = encodeRecord(arena, &out)
+			arena = indicators.AppendRecord(arena, &out)
 			if err := b.Put(key, arena[start:len(arena):len(arena)]); err != nil {
 				return err
 			}
@@ -374,14 +374,14 @@ func (s *Store) Update(ctx context.Context, key indicators.Key, fn func(r *indic
 		if err := r.Validate(); err != nil {
 			return own(err)
 		}
-		data := encodeRecord(nil, &r)
+		data := indicators.AppendRecord(nil, &r)
 		if exists && bytes.Equal(data, old) {
 			after = r
 			return nil
 		}
 		if r.UpdatedAt.Equal(before.UpdatedAt) {
 			r.UpdatedAt = s.now().UTC()
-			data = encodeRecord(data[:0], &r)
+			data = indicators.AppendRecord(data[:0], &r)
 		}
 		if err := b.Put(k, data); err != nil {
 			return err

@@ -151,7 +151,7 @@ func (s *Store) ListKeys(ctx context.Context) ([]indicators.APIKey, error) {
 		return b.ForEach(func(id, v []byte) error {
 			var k storedKey
 			if err := json.Unmarshal(v, &k); err != nil {
-				return own(fmt.Errorf("key %q: %w: %w", id, errCorrupt, err))
+				return own(fmt.Errorf("key %q: %w: %w", id, indicators.ErrCorrupt, err))
 			}
 			keys = append(keys, k.key())
 			return nil

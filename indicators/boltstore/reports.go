@@ -187,7 +187,7 @@ func getJSON(b *bbolt.Bucket, key, what string, v any) error {
 		return own(fmt.Errorf("%s %q: %w", what, key, indicators.ErrNotFound))
 	}
 	if err := json.Unmarshal(data, v); err != nil {
-		return own(fmt.Errorf("%s %q: %w: %w", what, key, errCorrupt, err))
+		return own(fmt.Errorf("%s %q: %w: %w", what, key, indicators.ErrCorrupt, err))
 	}
 	return nil
 }

@@ -162,7 +162,7 @@ func (s *Store) ListAudit(ctx context.Context, f indicators.AuditFilter) (indica
 		data, _ := m.Values["e"].(string)
 		var e indicators.AuditEntry
 		if err := json.Unmarshal([]byte(data), &e); err != nil {
-			return indicators.AuditPage{}, fmt.Errorf("redisstore: list audit: entry %s: %w: %w", m.ID, errCorrupt, err)
+			return indicators.AuditPage{}, fmt.Errorf("redisstore: list audit: entry %s: %w: %w", m.ID, indicators.ErrCorrupt, err)
 		}
 		if e.ID, err = padStreamID(m.ID); err != nil {
 			return indicators.AuditPage{}, fmt.Errorf("redisstore: list audit: %w", err)
@@ -193,7 +193,7 @@ func (s *Store) auditEntries(ctx context.Context, refs []redis.XMessage) ([]redi
 		if len(v) == 0 {
 			// Appended by one script with its reference, and the log is
 			// never trimmed: only a hand edit gets here.
-			return nil, fmt.Errorf("redisstore: list audit: entry %s missing from the log: %w", refs[i].ID, errCorrupt)
+			return nil, fmt.Errorf("redisstore: list audit: entry %s missing from the log: %w", refs[i].ID, indicators.ErrCorrupt)
 		}
 		out = append(out, v[0])
 	}

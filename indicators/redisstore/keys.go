@@ -157,7 +157,7 @@ func validateKey(k *indicators.APIKey) error {
 func decodeKey(id, data string) (indicators.APIKey, error) {
 	var k storedKey
 	if err := json.Unmarshal([]byte(data), &k); err != nil {
-		return indicators.APIKey{}, fmt.Errorf("key %q: %w: %w", id, errCorrupt, err)
+		return indicators.APIKey{}, fmt.Errorf("key %q: %w: %w", id, indicators.ErrCorrupt, err)
 	}
 	return k.key(), nil
 }
@@ -232,7 +232,7 @@ func (s *Store) RevokeKey(ctx context.Context, idOrName string, at time.Time) (i
 		id, old := found[0], found[1]
 		var k storedKey
 		if err := json.Unmarshal([]byte(old), &k); err != nil {
-			return indicators.APIKey{}, fmt.Errorf("redisstore: revoke key: key %q: %w: %w", id, errCorrupt, err)
+			return indicators.APIKey{}, fmt.Errorf("redisstore: revoke key: key %q: %w: %w", id, indicators.ErrCorrupt, err)
 		}
 		if !k.RevokedAt.IsZero() {
 			return k.key(), nil

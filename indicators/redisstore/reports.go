@@ -177,7 +177,7 @@ func (s *Store) getJSON(ctx context.Context, op, key, what string, v any) (strin
 		return "", s.fail(ctx, op, err)
 	}
 	if err := json.Unmarshal([]byte(data), v); err != nil {
-		return "", fmt.Errorf("redisstore: %s: %s: %w: %w", op, what, errCorrupt, err)
+		return "", fmt.Errorf("redisstore: %s: %s: %w: %w", op, what, indicators.ErrCorrupt, err)
 	}
 	return data, nil
 }
@@ -252,7 +252,7 @@ func (s *Store) ListReports(ctx context.Context, f indicators.ReportFilter) (ind
 		}
 		var r indicators.Report
 		if err := json.Unmarshal([]byte(data), &r); err != nil {
-			return indicators.ReportPage{}, fmt.Errorf("redisstore: list reports: report %q: %w: %w", ids[i], errCorrupt, err)
+			return indicators.ReportPage{}, fmt.Errorf("redisstore: list reports: report %q: %w: %w", ids[i], indicators.ErrCorrupt, err)
 		}
 		if f.Status != "" && r.Status != f.Status {
 			continue
@@ -359,7 +359,7 @@ func (s *Store) PurgeContacts(ctx context.Context, before time.Time) (int, error
 			if data, ok := v.(string); ok {
 				var c indicators.Contact
 				if err := json.Unmarshal([]byte(data), &c); err != nil {
-					return total, fmt.Errorf("redisstore: purge contacts: contact of %q: %w: %w", ids[i], errCorrupt, err)
+					return total, fmt.Errorf("redisstore: purge contacts: contact of %q: %w: %w", ids[i], indicators.ErrCorrupt, err)
 				}
 				if !c.CreatedAt.Before(before) {
 					// Same microsecond as the cutoff, not before it: it

@@ -107,7 +107,7 @@ func (s *Store) Counters(ctx context.Context, from, to string) (map[string]map[s
 		counters := make(map[string]int64, len(v))
 		for name, n := range v {
 			if counters[name], err = strconv.ParseInt(n, 10, 64); err != nil {
-				return nil, fmt.Errorf("redisstore: counters: %s %s: %w: %w", days[i], name, errCorrupt, err)
+				return nil, fmt.Errorf("redisstore: counters: %s %s: %w: %w", days[i], name, indicators.ErrCorrupt, err)
 			}
 		}
 		out[days[i]] = counters

@@ -410,7 +410,7 @@ func merge(items []item, todo []int, recs []indicators.Record, changes []indicat
 			// Values share one buffer per round; a reallocation leaves
 			// earlier values intact in the old array.
 			start := len(buf)
-			buf = appendRecord(buf, &it.after)
+			buf = indicators.AppendRecord(buf, &it.after)
 			it.val = buf[start:len(buf):len(buf)]
 		}
 	}
@@ -613,13 +613,13 @@ func (s *Store) Update(ctx context.Context, key indicators.Key, fn func(r *indic
 		if err := r.Validate(); err != nil {
 			return indicators.Record{}, indicators.Record{}, fmt.Errorf("redisstore: update %q: %w", key, err)
 		}
-		val := appendRecord(nil, &r)
+		val := indicators.AppendRecord(nil, &r)
 		if exists && string(val) == old {
 			return before, before, nil
 		}
 		if r.UpdatedAt.Equal(before.UpdatedAt) {
 			r.UpdatedAt = s.now().UTC()
-			val = appendRecord(val[:0], &r)
+			val = indicators.AppendRecord(val[:0], &r)
 		}
 		// The index entry goes ahead of the write in the same pipeline, as
 		// in Upsert; re-adding it for an existing record repairs an entry

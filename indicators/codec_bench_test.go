@@ -1,4 +1,4 @@
-package boltstore
+package indicators_test
 
 import (
 	"encoding/json"
@@ -18,8 +18,8 @@ func BenchmarkCodec(b *testing.B) {
 		var out indicators.Record
 		var data []byte
 		for b.Loop() {
-			data = encodeRecord(data[:0], &r)
-			if err := decodeRecord([]byte(key), data, &out); err != nil {
+			data = indicators.AppendRecord(data[:0], &r)
+			if err := indicators.DecodeRecord(key, string(data), &out); err != nil {
 				b.Fatal(err)
 			}
 		}
