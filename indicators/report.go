@@ -103,6 +103,19 @@ func (r *Report) Validate() error {
 	return nil
 }
 
+// ValidateUpdate checks r, the result of an update (ReportStore.UpdateReport)
+// of before: it must keep before's ID and be valid. It first restores
+// HasContact from before, because that field belongs to the store, whatever
+// the update did with it. A refusal is an *InputError with
+// CodeInvalidRecord.
+func (r *Report) ValidateUpdate(before *Report) error {
+	if r.ID != before.ID {
+		return inputErr(CodeInvalidRecord, "update of report %q changed its id to %q", before.ID, r.ID)
+	}
+	r.HasContact = before.HasContact
+	return r.Validate()
+}
+
 // Contact is a reporter's contact data, stored apart from reports and
 // indicators and shown only to police (Decree 13/2023/NĐ-CP). It is purged
 // after the retention period.
@@ -124,6 +137,15 @@ type ReportFilter struct {
 	Status ReportStatus
 	Cursor string // exclusive: reports after this id
 	Limit  int    // default 100, at most 1000
+}
+
+// Validate checks a filter before a listing: a status, when set, must be
+// known. A refusal is an *InputError with CodeInvalidRecord.
+func (f ReportFilter) Validate() error {
+	if f.Status != "" && !f.Status.Valid() {
+		return inputErr(CodeInvalidRecord, "unknown report status %q", f.Status)
+	}
+	return nil
 }
 
 // ReportPage is one page of reports in id order; ids are assigned so that

@@ -104,15 +104,30 @@ func (o ListOptions) Matches(r *Record) bool {
 	return true
 }
 
-// EffectiveLimit applies the default and maximum page size.
-func (o ListOptions) EffectiveLimit() int {
+// EffectiveLimit applies the default and maximum page size (PageLimit).
+func (o ListOptions) EffectiveLimit() int { return PageLimit(o.Limit) }
+
+// Page sizes of every listing (ListOptions, ReportFilter, AuditFilter), so
+// that all of them page alike.
+const (
+	// DefaultPageLimit is the page size when none is asked for.
+	DefaultPageLimit = 100
+	// MaxPageLimit caps a page, so that one call never reads the whole
+	// store into memory.
+	MaxPageLimit = 1000
+)
+
+// PageLimit returns the page size a listing uses when n is asked for:
+// DefaultPageLimit for n <= 0 (no limit given), at most MaxPageLimit, else
+// n.
+func PageLimit(n int) int {
 	switch {
-	case o.Limit <= 0:
-		return 100
-	case o.Limit > 1000:
-		return 1000
+	case n <= 0:
+		return DefaultPageLimit
+	case n > MaxPageLimit:
+		return MaxPageLimit
 	}
-	return o.Limit
+	return n
 }
 
 // Page is one page of List results. Next is empty on the last page.

@@ -33,10 +33,6 @@ var (
 
 var _ indicators.AuditLog = (*Store)(nil)
 
-// maxAuditTarget bounds a target, which becomes a bucket name (an indicator
-// key, a report or key id: all far shorter).
-const maxAuditTarget = 1024
-
 // AppendAudit stores e and returns it with its ID; see indicators.AuditLog.
 // e needs an actor and an action; a role, when set, must be valid; Before
 // and After, when set, must be JSON. A zero Time becomes now.
@@ -44,7 +40,7 @@ func (s *Store) AppendAudit(ctx context.Context, e indicators.AuditEntry) (indic
 	if err := ctx.Err(); err != nil {
 		return indicators.AuditEntry{}, fmt.Errorf("boltstore: append audit: %w", err)
 	}
-	if err := validateAudit(&e); err != nil {
+	if err := e.Validate(); err != nil {
 		return indicators.AuditEntry{}, fmt.Errorf("boltstore: append audit: %w", err)
 	}
 	now := s.now().UTC()
@@ -92,28 +88,6 @@ func (s *Store) AppendAudit(ctx context.Context, e indicators.AuditEntry) (indic
 	return e, nil
 }
 
-// validateAudit checks an entry before it is appended.
-func validateAudit(e *indicators.AuditEntry) error {
-	bad := func(format string, args ...any) error {
-		return &indicators.InputError{Code: indicators.CodeInvalidRecord, Message: fmt.Sprintf(format, args...)}
-	}
-	switch {
-	case strings.TrimSpace(e.Actor) == "":
-		return bad("an audit entry needs an actor")
-	case strings.TrimSpace(e.Action) == "":
-		return bad("an audit entry needs an action")
-	case len(e.Target) > maxAuditTarget:
-		return bad("audit target longer than %d bytes", maxAuditTarget)
-	case e.Role != "" && !e.Role.Valid():
-		return bad("unknown role %q", e.Role)
-	case len(e.Before) > 0 && !json.Valid(e.Before):
-		return bad("audit before is not JSON")
-	case len(e.After) > 0 && !json.Valid(e.After):
-		return bad("audit after is not JSON")
-	}
-	return nil
-}
-
 func formatAuditID(ms int64, seq uint64) string {
 	return fmt.Sprintf("%013d-%06d", ms, seq)
 }
@@ -151,7 +125,7 @@ func (s *Store) ListAudit(ctx context.Context, f indicators.AuditFilter) (indica
 		}
 		cursor = []byte(formatAuditID(ms, seq))
 	}
-	limit := pageLimit(f.Limit)
+	limit := indicators.PageLimit(f.Limit)
 	page := indicators.AuditPage{Entries: []indicators.AuditEntry{}}
 	err := s.db.View(func(tx *bbolt.Tx) error {
 		log := readBucket(tx, bucketAudit)

@@ -16,7 +16,7 @@ import (
 
 // Buckets of API keys:
 //
-//	api_keys         id → storedKey, JSON (the key with its hash)
+//	api_keys         id → indicators.StoredKey, JSON (the key with its hash)
 //	api_key_hashes   hash → id
 //	api_key_names    name → id
 //
@@ -30,19 +30,6 @@ var (
 
 var _ indicators.KeyStore = (*Store)(nil)
 
-// storedKey is an APIKey as stored: APIKey leaves Hash out of its JSON so
-// that it never reaches an API response, but the store must keep it.
-type storedKey struct {
-	indicators.APIKey
-	Hash string `json:"hash"`
-}
-
-func (k *storedKey) key() indicators.APIKey {
-	out := k.APIKey
-	out.Hash = k.Hash
-	return out
-}
-
 // CreateKey stores k; see indicators.KeyStore. k needs an ID, a name, a
 // valid role and a hash of 64 hex digits (a SHA-256), or the call fails with
 // ErrInvalidInput; the hash is stored in lower case, as KeyByHash looks it
@@ -51,13 +38,13 @@ func (s *Store) CreateKey(ctx context.Context, k indicators.APIKey) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("boltstore: create key: %w", err)
 	}
-	if err := validateKey(&k); err != nil {
+	if err := k.Validate(); err != nil {
 		return fmt.Errorf("boltstore: create key: %w", err)
 	}
 	if k.CreatedAt.IsZero() {
 		k.CreatedAt = s.now().UTC()
 	}
-	data, err := json.Marshal(&storedKey{APIKey: k, Hash: k.Hash})
+	data, err := json.Marshal(&indicators.StoredKey{APIKey: k, Hash: k.Hash})
 	if err != nil {
 		return fmt.Errorf("boltstore: create key: %w", err)
 	}
@@ -92,33 +79,13 @@ func (s *Store) CreateKey(ctx context.Context, k indicators.APIKey) error {
 	return nil
 }
 
-// validateKey checks a key before it is stored and lower-cases its hash.
-func validateKey(k *indicators.APIKey) error {
-	bad := func(format string, args ...any) error {
-		return &indicators.InputError{Code: indicators.CodeInvalidRecord, Message: fmt.Sprintf(format, args...)}
-	}
-	switch {
-	case strings.TrimSpace(k.ID) == "":
-		return bad("an API key needs an id")
-	case strings.TrimSpace(k.Name) == "":
-		return bad("an API key needs a name")
-	case !k.Role.Valid():
-		return bad("unknown role %q (want public, partner, police or admin)", k.Role)
-	}
-	k.Hash = strings.ToLower(k.Hash)
-	if len(k.Hash) != 64 || strings.Trim(k.Hash, "0123456789abcdef") != "" {
-		return bad("an API key hash is the 64 hex digits of a SHA-256")
-	}
-	return nil
-}
-
 // KeyByHash returns the key whose secret hashes to hash (any case), revoked
 // or not, or an error matching ErrNotFound.
 func (s *Store) KeyByHash(ctx context.Context, hash string) (indicators.APIKey, error) {
 	if err := ctx.Err(); err != nil {
 		return indicators.APIKey{}, fmt.Errorf("boltstore: key by hash: %w", err)
 	}
-	var k storedKey
+	var k indicators.StoredKey
 	err := s.db.View(func(tx *bbolt.Tx) error {
 		var id []byte
 		if b := readBucket(tx, bucketKeyHashes); b != nil && hash != "" {
@@ -133,7 +100,7 @@ func (s *Store) KeyByHash(ctx context.Context, hash string) (indicators.APIKey, 
 	if err != nil {
 		return indicators.APIKey{}, wrap("key by hash", err)
 	}
-	return k.key(), nil
+	return k.Key(), nil
 }
 
 // ListKeys returns every key, revoked ones included, by creation time and
@@ -149,11 +116,11 @@ func (s *Store) ListKeys(ctx context.Context) ([]indicators.APIKey, error) {
 			return nil
 		}
 		return b.ForEach(func(id, v []byte) error {
-			var k storedKey
+			var k indicators.StoredKey
 			if err := json.Unmarshal(v, &k); err != nil {
 				return own(fmt.Errorf("key %q: %w: %w", id, indicators.ErrCorrupt, err))
 			}
-			keys = append(keys, k.key())
+			keys = append(keys, k.Key())
 			return nil
 		})
 	})
@@ -181,7 +148,7 @@ func (s *Store) RevokeKey(ctx context.Context, idOrName string, at time.Time) (i
 	if at.IsZero() {
 		at = s.now().UTC()
 	}
-	var k storedKey
+	var k indicators.StoredKey
 	err := s.db.Update(func(tx *bbolt.Tx) error {
 		if err := ctx.Err(); err != nil {
 			return own(err)
@@ -215,5 +182,5 @@ func (s *Store) RevokeKey(ctx context.Context, idOrName string, at time.Time) (i
 	if err != nil {
 		return indicators.APIKey{}, wrap("revoke key", err)
 	}
-	return k.key(), nil
+	return k.Key(), nil
 }

@@ -37,24 +37,6 @@ var (
 
 var _ indicators.ReportStore = (*Store)(nil)
 
-// Paging bounds shared by ListReports and ListAudit, as documented on
-// indicators.ReportFilter and indicators.AuditFilter.
-const (
-	defaultPageLimit = 100
-	maxPageLimit     = 1000
-)
-
-// pageLimit applies the default and the cap to a requested page size.
-func pageLimit(n int) int {
-	switch {
-	case n <= 0:
-		return defaultPageLimit
-	case n > maxPageLimit:
-		return maxPageLimit
-	}
-	return n
-}
-
 // purgeBatch bounds the contacts one PurgeContacts transaction deletes, so
 // that a large purge does not hold the single writer for long.
 const purgeBatch = 1000
@@ -215,11 +197,10 @@ func (s *Store) ListReports(ctx context.Context, f indicators.ReportFilter) (ind
 	if err := ctx.Err(); err != nil {
 		return indicators.ReportPage{}, fmt.Errorf("boltstore: list reports: %w", err)
 	}
-	if f.Status != "" && !f.Status.Valid() {
-		return indicators.ReportPage{}, fmt.Errorf("boltstore: list reports: %w",
-			&indicators.InputError{Code: indicators.CodeInvalidRecord, Message: fmt.Sprintf("unknown report status %q", f.Status)})
+	if err := f.Validate(); err != nil {
+		return indicators.ReportPage{}, fmt.Errorf("boltstore: list reports: %w", err)
 	}
-	limit := pageLimit(f.Limit)
+	limit := indicators.PageLimit(f.Limit)
 	page := indicators.ReportPage{Reports: []indicators.Report{}}
 	err := s.db.View(func(tx *bbolt.Tx) error {
 		reports := readBucket(tx, bucketReports)
@@ -289,7 +270,7 @@ func (s *Store) UpdateReport(ctx context.Context, id string, fn func(*indicators
 			fnErr = err
 			return err
 		}
-		if err := checkReportUpdate(&before, &r); err != nil {
+		if err := r.ValidateUpdate(&before); err != nil {
 			return own(err)
 		}
 		data, err := json.Marshal(&r)
@@ -323,17 +304,6 @@ func (s *Store) UpdateReport(ctx context.Context, id string, fn func(*indicators
 		return indicators.Report{}, wrap("update report", err)
 	}
 	return after, nil
-}
-
-// checkReportUpdate refuses a result of an UpdateReport fn that changed the
-// id or is invalid, and restores the store-owned HasContact.
-func checkReportUpdate(before, r *indicators.Report) error {
-	if r.ID != before.ID {
-		return &indicators.InputError{Code: indicators.CodeInvalidRecord,
-			Message: fmt.Sprintf("update of report %q changed its id to %q", before.ID, r.ID)}
-	}
-	r.HasContact = before.HasContact
-	return r.Validate()
 }
 
 // PurgeContacts deletes the contacts created before the cutoff, in

@@ -38,10 +38,6 @@ if #KEYS == 2 then redis.call('XADD', KEYS[2], id, 'r', '1') end
 return id
 `)
 
-// maxAuditTarget bounds a target, which becomes part of a key (an indicator
-// key, a report or key id: all far shorter).
-const maxAuditTarget = 1024
-
 func (s *Store) auditLogKey() string { return s.prefix + ":{audit}:log" }
 func (s *Store) auditTargetKey(target string) string {
 	return s.prefix + ":{audit}:t:" + target
@@ -54,7 +50,7 @@ func (s *Store) AppendAudit(ctx context.Context, e indicators.AuditEntry) (indic
 	if err := ctx.Err(); err != nil {
 		return indicators.AuditEntry{}, s.fail(ctx, "append audit", err)
 	}
-	if err := validateAudit(&e); err != nil {
+	if err := e.Validate(); err != nil {
 		return indicators.AuditEntry{}, fmt.Errorf("redisstore: append audit: %w", err)
 	}
 	if e.Time.IsZero() {
@@ -77,28 +73,6 @@ func (s *Store) AppendAudit(ctx context.Context, e indicators.AuditEntry) (indic
 		return indicators.AuditEntry{}, fmt.Errorf("redisstore: append audit: %w", err)
 	}
 	return e, nil
-}
-
-// validateAudit checks an entry before it is appended.
-func validateAudit(e *indicators.AuditEntry) error {
-	bad := func(format string, args ...any) error {
-		return &indicators.InputError{Code: indicators.CodeInvalidRecord, Message: fmt.Sprintf(format, args...)}
-	}
-	switch {
-	case strings.TrimSpace(e.Actor) == "":
-		return bad("an audit entry needs an actor")
-	case strings.TrimSpace(e.Action) == "":
-		return bad("an audit entry needs an action")
-	case len(e.Target) > maxAuditTarget:
-		return bad("audit target longer than %d bytes", maxAuditTarget)
-	case e.Role != "" && !e.Role.Valid():
-		return bad("unknown role %q", e.Role)
-	case len(e.Before) > 0 && !json.Valid(e.Before):
-		return bad("audit before is not JSON")
-	case len(e.After) > 0 && !json.Valid(e.After):
-		return bad("audit after is not JSON")
-	}
-	return nil
 }
 
 // parseStreamID splits "<ms>-<seq>", padded or not.
@@ -132,7 +106,7 @@ func (s *Store) ListAudit(ctx context.Context, f indicators.AuditFilter) (indica
 	if err := ctx.Err(); err != nil {
 		return indicators.AuditPage{}, s.fail(ctx, "list audit", err)
 	}
-	limit := pageLimit(f.Limit)
+	limit := indicators.PageLimit(f.Limit)
 	start := "-"
 	if f.Cursor != "" {
 		ms, seq, err := parseStreamID(f.Cursor)

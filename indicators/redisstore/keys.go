@@ -18,7 +18,7 @@ import (
 // API keys, under the prefix P, in three hashes that share the hash tag
 // {keys} so that one script can check and write all three on any topology:
 //
-//	P:{keys}:id      id → storedKey, JSON (the key with its hash)
+//	P:{keys}:id      id → indicators.StoredKey, JSON (the key with its hash)
 //	P:{keys}:hash    hash of the secret → id
 //	P:{keys}:name    name → id
 //
@@ -26,19 +26,6 @@ import (
 // no constraint.
 
 var _ indicators.KeyStore = (*Store)(nil)
-
-// storedKey is an APIKey as stored: APIKey leaves Hash out of its JSON so
-// that it never reaches an API response, but the store must keep it.
-type storedKey struct {
-	indicators.APIKey
-	Hash string `json:"hash"`
-}
-
-func (k *storedKey) key() indicators.APIKey {
-	out := k.APIKey
-	out.Hash = k.Hash
-	return out
-}
 
 // createKeyScript stores a key unless its id, hash or name is taken.
 //
@@ -106,13 +93,13 @@ func (s *Store) CreateKey(ctx context.Context, k indicators.APIKey) error {
 	if err := ctx.Err(); err != nil {
 		return s.fail(ctx, "create key", err)
 	}
-	if err := validateKey(&k); err != nil {
+	if err := k.Validate(); err != nil {
 		return fmt.Errorf("redisstore: create key: %w", err)
 	}
 	if k.CreatedAt.IsZero() {
 		k.CreatedAt = s.now().UTC()
 	}
-	data, err := json.Marshal(&storedKey{APIKey: k, Hash: k.Hash})
+	data, err := json.Marshal(&indicators.StoredKey{APIKey: k, Hash: k.Hash})
 	if err != nil {
 		return fmt.Errorf("redisstore: create key: %w", err)
 	}
@@ -133,33 +120,13 @@ func (s *Store) CreateKey(ctx context.Context, k indicators.APIKey) error {
 	return nil
 }
 
-// validateKey checks a key before it is stored and lower-cases its hash.
-func validateKey(k *indicators.APIKey) error {
-	bad := func(format string, args ...any) error {
-		return &indicators.InputError{Code: indicators.CodeInvalidRecord, Message: fmt.Sprintf(format, args...)}
-	}
-	switch {
-	case strings.TrimSpace(k.ID) == "":
-		return bad("an API key needs an id")
-	case strings.TrimSpace(k.Name) == "":
-		return bad("an API key needs a name")
-	case !k.Role.Valid():
-		return bad("unknown role %q (want public, partner, police or admin)", k.Role)
-	}
-	k.Hash = strings.ToLower(k.Hash)
-	if len(k.Hash) != 64 || strings.Trim(k.Hash, "0123456789abcdef") != "" {
-		return bad("an API key hash is the 64 hex digits of a SHA-256")
-	}
-	return nil
-}
-
 // decodeKey decodes a stored key.
 func decodeKey(id, data string) (indicators.APIKey, error) {
-	var k storedKey
+	var k indicators.StoredKey
 	if err := json.Unmarshal([]byte(data), &k); err != nil {
 		return indicators.APIKey{}, fmt.Errorf("key %q: %w: %w", id, indicators.ErrCorrupt, err)
 	}
-	return k.key(), nil
+	return k.Key(), nil
 }
 
 // KeyByHash returns the key whose secret hashes to hash (any case), revoked
@@ -230,12 +197,12 @@ func (s *Store) RevokeKey(ctx context.Context, idOrName string, at time.Time) (i
 			return indicators.APIKey{}, fmt.Errorf("redisstore: revoke key: unexpected reply %q", found)
 		}
 		id, old := found[0], found[1]
-		var k storedKey
+		var k indicators.StoredKey
 		if err := json.Unmarshal([]byte(old), &k); err != nil {
 			return indicators.APIKey{}, fmt.Errorf("redisstore: revoke key: key %q: %w: %w", id, indicators.ErrCorrupt, err)
 		}
 		if !k.RevokedAt.IsZero() {
-			return k.key(), nil
+			return k.Key(), nil
 		}
 		k.RevokedAt = at
 		data, err := json.Marshal(&k)
@@ -247,7 +214,7 @@ func (s *Store) RevokeKey(ctx context.Context, idOrName string, at time.Time) (i
 			return indicators.APIKey{}, s.fail(ctx, "revoke key", err)
 		}
 		if ok == 1 {
-			return k.key(), nil
+			return k.Key(), nil
 		}
 	}
 	return indicators.APIKey{}, fmt.Errorf("redisstore: revoke key %q: still contended after %d attempts: %w", idOrName, maxAttempts, indicators.ErrConflict)

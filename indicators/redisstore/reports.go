@@ -38,24 +38,6 @@ import (
 
 var _ indicators.ReportStore = (*Store)(nil)
 
-// Paging bounds shared by ListReports and ListAudit, as documented on
-// indicators.ReportFilter and indicators.AuditFilter.
-const (
-	defaultPageLimit = 100
-	maxPageLimit     = 1000
-)
-
-// pageLimit applies the default and the cap to a requested page size.
-func pageLimit(n int) int {
-	switch {
-	case n <= 0:
-		return defaultPageLimit
-	case n > maxPageLimit:
-		return maxPageLimit
-	}
-	return n
-}
-
 // purgeBatch is the number of contacts PurgeContacts reads and deletes per
 // round trip.
 const purgeBatch = 500
@@ -215,11 +197,10 @@ func (s *Store) ListReports(ctx context.Context, f indicators.ReportFilter) (ind
 	if err := ctx.Err(); err != nil {
 		return indicators.ReportPage{}, s.fail(ctx, "list reports", err)
 	}
-	if f.Status != "" && !f.Status.Valid() {
-		return indicators.ReportPage{}, fmt.Errorf("redisstore: list reports: %w",
-			&indicators.InputError{Code: indicators.CodeInvalidRecord, Message: fmt.Sprintf("unknown report status %q", f.Status)})
+	if err := f.Validate(); err != nil {
+		return indicators.ReportPage{}, fmt.Errorf("redisstore: list reports: %w", err)
 	}
-	limit := pageLimit(f.Limit)
+	limit := indicators.PageLimit(f.Limit)
 	lo := "-"
 	if f.Cursor != "" {
 		lo = "(" + f.Cursor
@@ -289,7 +270,7 @@ func (s *Store) UpdateReport(ctx context.Context, id string, fn func(*indicators
 		if err := fn(&r); err != nil {
 			return indicators.Report{}, err
 		}
-		if err := checkReportUpdate(&before, &r); err != nil {
+		if err := r.ValidateUpdate(&before); err != nil {
 			return indicators.Report{}, fmt.Errorf("redisstore: update report: %w", err)
 		}
 		data, err := json.Marshal(&r)
@@ -309,17 +290,6 @@ func (s *Store) UpdateReport(ctx context.Context, id string, fn func(*indicators
 		}
 	}
 	return indicators.Report{}, fmt.Errorf("redisstore: update report %q: still contended after %d attempts: %w", id, maxAttempts, indicators.ErrConflict)
-}
-
-// checkReportUpdate refuses a result of an UpdateReport fn that changed the
-// id or is invalid, and restores the store-owned HasContact.
-func checkReportUpdate(before, r *indicators.Report) error {
-	if r.ID != before.ID {
-		return &indicators.InputError{Code: indicators.CodeInvalidRecord,
-			Message: fmt.Sprintf("update of report %q changed its id to %q", before.ID, r.ID)}
-	}
-	r.HasContact = before.HasContact
-	return r.Validate()
 }
 
 // PurgeContacts deletes the contacts created before the cutoff and returns

@@ -20,20 +20,6 @@ func newSideStore(t *testing.T) *redisstore.Store {
 	return redisstore.New(redistest.Client(t), redisstore.Options{Prefix: redistest.Prefix(t)})
 }
 
-// newSideClusterStore returns an empty store on the shared three-master
-// cluster, where a script or MULTI touching keys of two slots fails with
-// CROSSSLOT: the side stores pass the suite there only if their hash tags
-// are right.
-func newSideClusterStore(t *testing.T) *redisstore.Store {
-	t.Helper()
-	s, err := redisstore.Open(context.Background(), redistest.Cluster(t), redisstore.Options{Prefix: redistest.Prefix(t)})
-	if err != nil {
-		t.Fatalf("Open(cluster): %v", err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return s
-}
-
 func TestReports(t *testing.T) {
 	storetest.RunReports(t, func(t *testing.T) indicators.ReportStore { return newSideStore(t) })
 }
@@ -50,20 +36,25 @@ func TestStats(t *testing.T) {
 	storetest.RunStats(t, func(t *testing.T) indicators.StatsStore { return newSideStore(t) })
 }
 
+// The side stores run on the shared three-master cluster too
+// (newClusterStore), where a script or MULTI touching keys of two slots
+// fails with CROSSSLOT: they pass the suite there only if their hash tags
+// are right.
+
 func TestReportsCluster(t *testing.T) {
-	storetest.RunReports(t, func(t *testing.T) indicators.ReportStore { return newSideClusterStore(t) })
+	storetest.RunReports(t, func(t *testing.T) indicators.ReportStore { return newClusterStore(t) })
 }
 
 func TestKeysCluster(t *testing.T) {
-	storetest.RunKeys(t, func(t *testing.T) indicators.KeyStore { return newSideClusterStore(t) })
+	storetest.RunKeys(t, func(t *testing.T) indicators.KeyStore { return newClusterStore(t) })
 }
 
 func TestAuditCluster(t *testing.T) {
-	storetest.RunAudit(t, func(t *testing.T) indicators.AuditLog { return newSideClusterStore(t) })
+	storetest.RunAudit(t, func(t *testing.T) indicators.AuditLog { return newClusterStore(t) })
 }
 
 func TestStatsCluster(t *testing.T) {
-	storetest.RunStats(t, func(t *testing.T) indicators.StatsStore { return newSideClusterStore(t) })
+	storetest.RunStats(t, func(t *testing.T) indicators.StatsStore { return newClusterStore(t) })
 }
 
 // TestContactStoredApart looks into Redis: the contact has its own key and
@@ -105,7 +96,7 @@ func TestContactStoredApart(t *testing.T) {
 // audit key a third; stats days spread.
 func TestSideSlots(t *testing.T) {
 	ctx := t.Context()
-	s := newSideClusterStore(t)
+	s := newClusterStore(t)
 	prefix := redistest.Prefix(t)
 	s = redisstore.New(s.Client(), redisstore.Options{Prefix: prefix})
 	c := storetest.NewReport(1)

@@ -18,19 +18,11 @@ import (
 // disk must still finish quickly.
 func RunConcurrent(t *testing.T, newStore func(t *testing.T) indicators.Store) {
 	t.Helper()
-	tests := []struct {
-		name string
-		fn   func(t *testing.T, s indicators.Store)
-	}{
+	runSuite(t, newStore, []subtest[indicators.Store]{
 		{"UpdateNoLostIncrements", testConcurrentUpdate},
 		{"UpsertNoLostSources", testConcurrentUpsert},
 		{"ReadersDuringWrites", testConcurrentReaders},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			tc.fn(t, newStore(t))
-		})
-	}
+	})
 }
 
 // increment is an Update fn that adds one report, creating the record on

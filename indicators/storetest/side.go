@@ -51,10 +51,7 @@ import (
 // RunReports runs the conformance suite of indicators.ReportStore.
 func RunReports(t *testing.T, newStore func(t *testing.T) indicators.ReportStore) {
 	t.Helper()
-	tests := []struct {
-		name string
-		fn   func(t *testing.T, s indicators.ReportStore)
-	}{
+	runSuite(t, newStore, []subtest[indicators.ReportStore]{
 		{"CreateGet", testReportCreateGet},
 		{"CreateDuplicate", testReportCreateDuplicate},
 		{"CreateInvalid", testReportCreateInvalid},
@@ -70,21 +67,13 @@ func RunReports(t *testing.T, newStore func(t *testing.T) indicators.ReportStore
 		{"UpdateConcurrent", testReportUpdateConcurrent},
 		{"PurgeContacts", testReportPurgeContacts},
 		{"ContextCancelled", testReportContextCancelled},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			tc.fn(t, newStore(t))
-		})
-	}
+	})
 }
 
 // RunKeys runs the conformance suite of indicators.KeyStore.
 func RunKeys(t *testing.T, newStore func(t *testing.T) indicators.KeyStore) {
 	t.Helper()
-	tests := []struct {
-		name string
-		fn   func(t *testing.T, s indicators.KeyStore)
-	}{
+	runSuite(t, newStore, []subtest[indicators.KeyStore]{
 		{"CreateAndFind", testKeyCreateAndFind},
 		{"Duplicates", testKeyDuplicates},
 		{"Invalid", testKeyInvalid},
@@ -92,53 +81,32 @@ func RunKeys(t *testing.T, newStore func(t *testing.T) indicators.KeyStore) {
 		{"ListByCreation", testKeyListByCreation},
 		{"ConcurrentSameName", testKeyConcurrentSameName},
 		{"ContextCancelled", testKeyContextCancelled},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			tc.fn(t, newStore(t))
-		})
-	}
+	})
 }
 
 // RunAudit runs the conformance suite of indicators.AuditLog.
 func RunAudit(t *testing.T, newStore func(t *testing.T) indicators.AuditLog) {
 	t.Helper()
-	tests := []struct {
-		name string
-		fn   func(t *testing.T, s indicators.AuditLog)
-	}{
+	runSuite(t, newStore, []subtest[indicators.AuditLog]{
 		{"AppendAssignsIDs", testAuditAppend},
 		{"ListPaging", testAuditListPaging},
 		{"FilterByTarget", testAuditFilterByTarget},
 		{"Invalid", testAuditInvalid},
 		{"ConcurrentAppend", testAuditConcurrent},
 		{"ContextCancelled", testAuditContextCancelled},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			tc.fn(t, newStore(t))
-		})
-	}
+	})
 }
 
 // RunStats runs the conformance suite of indicators.StatsStore.
 func RunStats(t *testing.T, newStore func(t *testing.T) indicators.StatsStore) {
 	t.Helper()
-	tests := []struct {
-		name string
-		fn   func(t *testing.T, s indicators.StatsStore)
-	}{
+	runSuite(t, newStore, []subtest[indicators.StatsStore]{
 		{"AddAndRead", testStatsAddAndRead},
 		{"Range", testStatsRange},
 		{"ConcurrentAdd", testStatsConcurrent},
 		{"Invalid", testStatsInvalid},
 		{"ContextCancelled", testStatsContextCancelled},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			tc.fn(t, newStore(t))
-		})
-	}
+	})
 }
 
 // --- helpers -----------------------------------------------------------------

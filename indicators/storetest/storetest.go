@@ -96,10 +96,7 @@ func Record(key indicators.Key, source string) indicators.Record {
 // and register its Close with t.Cleanup.
 func Run(t *testing.T, newStore func(t *testing.T) indicators.Store) {
 	t.Helper()
-	tests := []struct {
-		name string
-		fn   func(t *testing.T, s indicators.Store)
-	}{
+	runSuite(t, newStore, []subtest[indicators.Store]{
 		{"UpsertAdds", testUpsertAdds},
 		{"UpsertIdempotent", testUpsertIdempotent},
 		{"UpsertMerge", testUpsertMerge},
@@ -120,7 +117,19 @@ func Run(t *testing.T, newStore func(t *testing.T) indicators.Store) {
 		{"LargeBatch", testLargeBatch},
 		{"ContextCancelled", testContextCancelled},
 		{"Ping", testPing},
-	}
+	})
+}
+
+// subtest is one named part of a suite over stores of type S.
+type subtest[S any] struct {
+	name string
+	fn   func(t *testing.T, s S)
+}
+
+// runSuite runs each of tests as a subtest on a store of its own from
+// newStore, so that no subtest sees another's data.
+func runSuite[S any](t *testing.T, newStore func(t *testing.T) S, tests []subtest[S]) {
+	t.Helper()
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.fn(t, newStore(t))
