@@ -50,6 +50,11 @@ const usage = `scamcheck: is this phone number, bank account, domain or link a r
 Usage:
   scamcheck check [--json] INPUT...          check inputs (auto-detected kind)
   scamcheck indicators add|confirm|delist|list   manage indicators (police/admin)
+  scamcheck import [flags] FILE|URL...       import feeds (format detected; --rejects FILE)
+  scamcheck feeds run|drop                   poll remote feeds (--config feeds.yaml); drop a source
+  scamcheck export [--format stix|plain|csv] export the current indicators
+  scamcheck serve [--listen :8080]           serve the HTTP API (env SCAMCHECK_LISTEN)
+  scamcheck keys create|list|revoke          manage API keys (--role, --name)
   scamcheck version                          print the version
 
 Store: the embedded file under --data DIR (SCAMCHECK_DATA, default ./scamcheck-data),
@@ -68,6 +73,16 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		return m.runCheck(ctx, rest)
 	case "indicators":
 		return m.runIndicators(ctx, rest)
+	case "import":
+		return m.runImport(ctx, rest)
+	case "feeds":
+		return m.runFeeds(ctx, rest)
+	case "export":
+		return m.runExport(ctx, rest)
+	case "serve":
+		return m.runServe(ctx, rest)
+	case "keys":
+		return m.runKeys(ctx, rest)
 	case "version", "--version":
 		return m.runVersion(rest)
 	case "help", "-h", "--help":

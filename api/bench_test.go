@@ -1,0 +1,84 @@
+package api_test
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"testing"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/valyala/fasthttp"
+
+	"github.com/scamcheck/scamcheck/api"
+)
+
+// quietLogs logs at info level, as a production server does: successful
+// checks are then not logged.
+func quietLogs(c *api.Config) {
+	c.Logger = slog.New(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelInfo}))
+}
+
+// BenchmarkGetCheckMiss measures the whole GET /v1/check path of a miss
+// (middleware, normalization, filter, encoding) without the network, next
+// to a bare Fiber handler returning a constant answer.
+func BenchmarkGetCheckMiss(b *testing.B) {
+	e := mustEnv(b, "bolt", quietLogs)
+	h := e.srv.App().Handler()
+	var ctx fasthttp.RequestCtx
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		i++
+		ctx.Request.Reset()
+		ctx.Response.Reset()
+		ctx.Request.SetRequestURI(fmt.Sprintf("/v1/check?phone=098%07d", i%1_000_000))
+		ctx.Request.Header.SetMethod("GET")
+		h(&ctx)
+		if ctx.Response.StatusCode() != 200 {
+			b.Fatalf("status %d: %s", ctx.Response.StatusCode(), ctx.Response.Body())
+		}
+	}
+}
+
+func BenchmarkBareFiberConstant(b *testing.B) {
+	app := fiber.New(fiber.Config{DisableStartupMessage: true})
+	body := []byte(strings.Repeat("x", 557))
+	app.Get("/v1/check", func(c *fiber.Ctx) error { return c.Send(body) })
+	h := app.Handler()
+	var ctx fasthttp.RequestCtx
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		i++
+		ctx.Request.Reset()
+		ctx.Response.Reset()
+		ctx.Request.SetRequestURI(fmt.Sprintf("/v1/check?phone=098%07d", i%1_000_000))
+		ctx.Request.Header.SetMethod("GET")
+		h(&ctx)
+	}
+}
+
+func BenchmarkPostCheck1000(b *testing.B) {
+	e := mustEnv(b, "bolt", quietLogs)
+	h := e.srv.App().Handler()
+	items := make([]string, 1000)
+	for i := range items {
+		items[i] = fmt.Sprintf(`{"phone":"098%07d"}`, i)
+	}
+	body := []byte(`{"items":[` + strings.Join(items, ",") + `]}`)
+	var ctx fasthttp.RequestCtx
+	b.ReportAllocs()
+	for b.Loop() {
+		ctx.Request.Reset()
+		ctx.Response.Reset()
+		ctx.Request.SetRequestURI("/v1/check")
+		ctx.Request.Header.SetMethod("POST")
+		ctx.Request.SetBody(body)
+		h(&ctx)
+		if ctx.Response.StatusCode() != 200 {
+			b.Fatalf("status %d: %s", ctx.Response.StatusCode(), ctx.Response.Body())
+		}
+	}
+	b.ReportMetric(float64(b.N)*1000/b.Elapsed().Seconds(), "checks/s")
+}

@@ -1,0 +1,202 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"sync"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/scamcheck/scamcheck/indicators"
+)
+
+// checkItem is one thing to check: exactly one of q (auto-detect), phone,
+// bank with account, domain or url. Pointers tell a missing field from an
+// empty one: {"q":""} is an empty input, {} is a malformed item.
+type checkItem struct {
+	Q       *string `json:"q"`
+	Phone   *string `json:"phone"`
+	Bank    *string `json:"bank"`
+	Account *string `json:"account"`
+	Domain  *string `json:"domain"`
+	URL     *string `json:"url"`
+}
+
+// checkBatch is the body of POST /v1/check.
+type checkBatch struct {
+	Items []checkItem `json:"items"`
+}
+
+// checkQuery names what one item asks: the kind ("" to auto-detect) and the
+// values. It is the common form of a GET query and a batch item.
+type checkQuery struct {
+	kind          indicators.Kind
+	auto          bool
+	value         string
+	bank, account string
+}
+
+// errItemShape is the message for an item that does not name exactly one
+// input.
+const errItemShape = "give exactly one of q, phone, bank with account, domain or url"
+
+func (it *checkItem) query() (checkQuery, bool) {
+	var q checkQuery
+	n := 0
+	set := func(p *string, kind indicators.Kind, auto bool) {
+		if p != nil {
+			n++
+			q.kind, q.auto, q.value = kind, auto, *p
+		}
+	}
+	set(it.Q, "", true)
+	set(it.Phone, indicators.KindPhone, false)
+	set(it.Domain, indicators.KindDomain, false)
+	set(it.URL, indicators.KindURL, false)
+	if it.Bank != nil || it.Account != nil {
+		n++
+		q.kind = indicators.KindBankAccount
+		if it.Bank != nil {
+			q.bank = *it.Bank
+		}
+		if it.Account != nil {
+			q.account = *it.Account
+		}
+	}
+	return q, n == 1
+}
+
+// check answers one query; input errors are in the Result.
+func (s *Server) check(ctx context.Context, q checkQuery) indicators.Result {
+	switch {
+	case q.auto:
+		return s.cfg.Engine.Check(ctx, q.value)
+	case q.kind == indicators.KindBankAccount:
+		input := strings.TrimSpace(q.bank + " " + q.account)
+		if strings.TrimSpace(q.bank) == "" {
+			return indicators.ErrorResult(input, &indicators.InputError{Code: indicators.CodeMissingBank, Message: "give the bank with the account"})
+		}
+		key, err := indicators.NormalizeBankAccount(q.bank, q.account)
+		if err != nil {
+			return indicators.ErrorResult(input, err)
+		}
+		return s.cfg.Engine.CheckParsed(ctx, indicators.Parsed{Input: input, Kind: indicators.KindBankAccount, Key: key, Canonical: key.Value()})
+	}
+	return s.cfg.Engine.CheckAs(ctx, q.kind, q.value)
+}
+
+// bufPool holds response buffers of the check endpoints.
+var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
+
+// getCheck answers GET /v1/check?q= | phone= | bank=&account= | domain= |
+// url=. Invalid input is a 400 with the normalizer's code. Unknown
+// parameters are refused like unknown JSON fields.
+func (s *Server) getCheck(c *fiber.Ctx) error {
+	var q checkQuery
+	n := 0
+	var bad string
+	hasBank := false
+	c.Context().QueryArgs().VisitAll(func(k, v []byte) {
+		switch string(k) {
+		case "q":
+			n++
+			q.auto, q.value = true, string(v)
+		case "phone":
+			n++
+			q.kind, q.value = indicators.KindPhone, string(v)
+		case "domain":
+			n++
+			q.kind, q.value = indicators.KindDomain, string(v)
+		case "url":
+			n++
+			q.kind, q.value = indicators.KindURL, string(v)
+		case "bank":
+			hasBank = true
+			q.bank = string(v)
+		case "account":
+			hasBank = true
+			q.account = string(v)
+		default:
+			if bad == "" {
+				bad = string(k)
+			}
+		}
+	})
+	if hasBank {
+		n++
+		q.kind = indicators.KindBankAccount
+	}
+	switch {
+	case bad != "":
+		return badRequest("unknown parameter %q; %s", truncate(bad, 40), errItemShape)
+	case n == 0:
+		return &Error{Status: http.StatusBadRequest, Code: indicators.CodeEmpty, Message: "nothing to check; " + errItemShape}
+	case n > 1:
+		return badRequest(errItemShape)
+	}
+	r := s.check(c.UserContext(), q)
+	if r.Degraded {
+		s.metrics.storeErrors.WithLabelValues("/v1/check").Inc()
+	}
+	if r.Error != nil {
+		return &Error{Status: http.StatusBadRequest, Code: r.Error.Code, Message: r.Error.Message}
+	}
+	bp := bufPool.Get().(*[]byte)
+	b := appendResult((*bp)[:0], &r)
+	c.Response().Header.SetContentType(fiber.MIMEApplicationJSONCharsetUTF8)
+	c.Response().AppendBody(b)
+	*bp = b
+	bufPool.Put(bp)
+	return nil
+}
+
+// postCheck answers POST /v1/check {"items":[...]} with {"results":[...]}
+// in the same order. An item that cannot be checked carries an error in its
+// result; a malformed request (bad JSON, a malformed item, too many items)
+// is a 400 for the whole batch.
+func (s *Server) postCheck(c *fiber.Ctx) error {
+	queries, err := s.decodeBatch(c.Body())
+	if err != nil {
+		return err
+	}
+	ctx := c.UserContext()
+	bp := batchBufPool.Get().(*[]byte)
+	b := append((*bp)[:0], `{"results":[`...)
+	degraded := 0
+	for i, q := range queries {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		r := s.check(ctx, q)
+		if r.Degraded {
+			degraded++
+		}
+		b = appendResult(b, &r)
+	}
+	b = append(b, "]}"...)
+	if degraded > 0 {
+		s.metrics.storeErrors.WithLabelValues("/v1/check").Add(float64(degraded))
+	}
+	c.Response().Header.SetContentType(fiber.MIMEApplicationJSONCharsetUTF8)
+	// AppendBody copies: the buffer goes back to the pool.
+	c.Response().AppendBody(b)
+	if cap(b) <= maxPooledBatchBuf {
+		*bp = b
+		batchBufPool.Put(bp)
+	}
+	return nil
+}
+
+// batchBufPool holds batch response buffers (about 600 bytes per result).
+var batchBufPool = sync.Pool{New: func() any { b := make([]byte, 0, 64<<10); return &b }}
+
+// maxPooledBatchBuf keeps unusually large buffers out of the pool.
+const maxPooledBatchBuf = 4 << 20
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}

@@ -1,0 +1,205 @@
+package api
+
+import (
+	"slices"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+	"unicode/utf8"
+
+	"github.com/scamcheck/scamcheck/indicators"
+)
+
+// appendResult appends r as JSON, byte for byte what encoding/json produces
+// for indicators.Result with SetEscapeHTML(false) (the `check --json`
+// output; TestAppendResultMatchesEncodingJSON holds it to that). It exists
+// because the check endpoint's answer is its hottest path: reflection-based
+// encoding cost more than the check itself.
+func appendResult(b []byte, r *indicators.Result) []byte {
+	b = append(b, `{"input":`...)
+	b = appendString(b, r.Input)
+	if r.Kind != "" {
+		b = append(b, `,"kind":`...)
+		b = appendString(b, string(r.Kind))
+	}
+	if r.Key != "" {
+		b = append(b, `,"key":`...)
+		b = appendString(b, string(r.Key))
+	}
+	if r.Canonical != "" {
+		b = append(b, `,"canonical":`...)
+		b = appendString(b, r.Canonical)
+	}
+	if r.Verdict != "" {
+		b = append(b, `,"verdict":`...)
+		b = appendString(b, string(r.Verdict))
+	}
+	if r.Status != "" {
+		b = append(b, `,"status":`...)
+		b = appendString(b, string(r.Status))
+	}
+	if r.Category != "" {
+		b = append(b, `,"category":`...)
+		b = appendString(b, string(r.Category))
+	}
+	if r.Reports != 0 {
+		b = append(b, `,"reports":`...)
+		b = strconv.AppendInt(b, int64(r.Reports), 10)
+	}
+	if len(r.Sources) > 0 {
+		b = append(b, `,"sources":[`...)
+		for i, s := range r.Sources {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendString(b, s)
+		}
+		b = append(b, ']')
+	}
+	if r.FirstSeen != nil {
+		b = append(b, `,"first_seen":`...)
+		b = appendTime(b, *r.FirstSeen)
+	}
+	if r.LastSeen != nil {
+		b = append(b, `,"last_seen":`...)
+		b = appendTime(b, *r.LastSeen)
+	}
+	if r.Matched != "" {
+		b = append(b, `,"matched":`...)
+		b = appendString(b, string(r.Matched))
+	}
+	if r.Degraded {
+		b = append(b, `,"degraded":true`...)
+	}
+	if r.Advice != nil {
+		b = append(b, `,"advice":`...)
+		b = appendAdvice(b, r.Advice)
+	}
+	if r.Error != nil {
+		b = append(b, `,"error":{"code":`...)
+		b = appendString(b, r.Error.Code)
+		b = append(b, `,"message":`...)
+		b = appendString(b, r.Error.Message)
+		b = append(b, '}')
+	}
+	return append(b, '}')
+}
+
+// adviceJSON caches the encoding of Advice values by pointer: the engine
+// hands out a dozen shared *Advice, and their long Vietnamese texts were
+// the costliest part of encoding a miss. Entries are never removed; the
+// cache is bounded because only shared pointers are stored (see
+// appendAdvice).
+var adviceJSON sync.Map // *indicators.Advice → []byte
+
+// maxAdviceCache bounds adviceJSON against an Engine that allocates a
+// fresh Advice per result (none does today).
+const maxAdviceCache = 64
+
+var adviceCacheLen atomic.Int32
+
+func appendAdvice(b []byte, a *indicators.Advice) []byte {
+	if v, ok := adviceJSON.Load(a); ok {
+		return append(b, v.([]byte)...)
+	}
+	start := len(b)
+	b = append(b, `{"vi":`...)
+	b = appendString(b, a.VI)
+	b = append(b, `,"en":`...)
+	b = appendString(b, a.EN)
+	b = append(b, '}')
+	// Only the engine's shared advice values are worth caching, and they
+	// are immutable: cache the first few pointers seen.
+	if adviceCacheLen.Load() < maxAdviceCache {
+		if _, loaded := adviceJSON.LoadOrStore(a, slices.Clone(b[start:])); !loaded {
+			adviceCacheLen.Add(1)
+		}
+	}
+	return b
+}
+
+// appendTime appends t as encoding/json does (RFC 3339 with nanoseconds).
+func appendTime(b []byte, t time.Time) []byte {
+	b = append(b, '"')
+	b = t.AppendFormat(b, time.RFC3339Nano)
+	return append(b, '"')
+}
+
+const hexDigits = "0123456789abcdef"
+
+// plainString reports whether s needs no escaping at all: valid UTF-8
+// with no control character, quote, backslash, U+2028 or U+2029 (whose
+// UTF-8 forms are the only ones starting 0xE2 0x80 0xA8/0xA9).
+func plainString(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x20 || c == '"' || c == '\\' {
+			return false
+		}
+		if c == 0xE2 && i+2 < len(s) && s[i+1] == 0x80 && (s[i+2] == 0xA8 || s[i+2] == 0xA9) {
+			return false
+		}
+	}
+	return utf8.ValidString(s)
+}
+
+// appendString appends s as a JSON string the way encoding/json does
+// without HTML escaping: quotes, backslashes and control characters
+// escaped, invalid UTF-8 replaced by U+FFFD, U+2028 and U+2029 escaped
+// (JavaScript treats them as line ends).
+func appendString(b []byte, s string) []byte {
+	b = append(b, '"')
+	if plainString(s) {
+		b = append(b, s...)
+		return append(b, '"')
+	}
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\b':
+				b = append(b, '\\', 'b')
+			case '\f':
+				b = append(b, '\\', 'f')
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}

@@ -1,0 +1,52 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/scamcheck/scamcheck/indicators"
+)
+
+// TestAppendResultMatchesEncodingJSON holds the hand-written encoder to
+// what `scamcheck check --json` prints (encoding/json without HTML
+// escaping), byte for byte.
+func TestAppendResultMatchesEncodingJSON(t *testing.T) {
+	ts := time.Date(2025, 10, 1, 8, 30, 0, 123456789, time.UTC)
+	ts2 := time.Date(2024, 1, 2, 3, 4, 5, 0, time.FixedZone("ICT", 7*3600))
+	tests := []indicators.Result{
+		{},
+		{Input: "0912 345 678", Kind: indicators.KindPhone, Key: "phone:+84912345678", Canonical: "+84912345678",
+			Verdict: indicators.VerdictUnknown, Advice: indicators.AdviceFor(indicators.VerdictUnknown, indicators.KindPhone)},
+		{Input: "http://x.vn/a?b=<c>&d", Kind: indicators.KindURL, Key: "url:x.vn/a?b=<c>&d", Canonical: "http://x.vn/a?b=<c>&d",
+			Verdict: indicators.VerdictDangerous, Status: indicators.StatusConfirmed, Category: indicators.CategoryPhishing,
+			Reports: 12, Sources: []string{"openphish", "citizen:web"}, FirstSeen: &ts, LastSeen: &ts2,
+			Matched: "domain:x.vn", Degraded: true, Advice: indicators.AdviceFor(indicators.VerdictDangerous, indicators.KindURL)},
+		{Input: "quote\" back\\slash \n\r\t\b\f \x01\x1f ctl", Error: &indicators.ResultError{Code: "undetected_kind", Message: "tab\there"}},
+		{Input: "bad utf8 \xff\xfe end \u2028 \u2029 ngân hàng 🙂", Sources: []string{}},
+		{Input: "neg", Reports: -1},
+	}
+	for i, r := range tests {
+		var want bytes.Buffer
+		enc := json.NewEncoder(&want)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(r); err != nil {
+			t.Fatal(err)
+		}
+		got := appendResult(nil, &r)
+		if w := bytes.TrimSuffix(want.Bytes(), []byte("\n")); !bytes.Equal(got, w) {
+			t.Errorf("case %d:\n got %s\nwant %s", i, got, w)
+		}
+	}
+}
+
+func BenchmarkAppendResult(b *testing.B) {
+	r := indicators.Result{Input: "0912 345 678", Kind: indicators.KindPhone, Key: "phone:+84912345678", Canonical: "+84912345678",
+		Verdict: indicators.VerdictUnknown, Advice: indicators.AdviceFor(indicators.VerdictUnknown, indicators.KindPhone)}
+	buf := make([]byte, 0, 1024)
+	b.ReportAllocs()
+	for b.Loop() {
+		buf = appendResult(buf[:0], &r)
+	}
+}

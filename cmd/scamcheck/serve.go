@@ -1,0 +1,299 @@
+package main
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/scamcheck/scamcheck"
+	"github.com/scamcheck/scamcheck/api"
+	"github.com/scamcheck/scamcheck/backend"
+	"github.com/scamcheck/scamcheck/feeds"
+	"github.com/scamcheck/scamcheck/indicators"
+)
+
+// serveStores is what the backends' concrete stores implement besides
+// indicators.Store: reports, keys, audit and stats live in the same store.
+type serveStores interface {
+	indicators.ReportStore
+	indicators.KeyStore
+	indicators.AuditLog
+	indicators.StatsStore
+}
+
+// storesOf returns the report, key, audit and stats stores of b.
+func storesOf(b *backend.Backend) serveStores {
+	if s := b.Bolt(); s != nil {
+		return s
+	}
+	return b.Redis()
+}
+
+func (m *Main) runServe(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(m.Stderr)
+	listen := fs.String("listen", cmp.Or(m.Getenv("SCAMCHECK_LISTEN"), ":8080"), "address to listen on (env SCAMCHECK_LISTEN)")
+	addrFile := fs.String("addr-file", "", "write the bound address (host:port) to this file once listening")
+	noSamples := fs.Bool("no-samples", false, "do not load the bundled sample feeds into an empty embedded store")
+	logLevel := fs.String("log-level", cmp.Or(m.Getenv("SCAMCHECK_LOG_LEVEL"), "info"), "debug, info, warn or error (env SCAMCHECK_LOG_LEVEL); debug logs every request")
+	ratePublic := fs.Int("rate-public", api.DefaultPublicLimit.Requests, "requests per minute per client IP without a key (0: unlimited)")
+	rateKey := fs.Int("rate-key", api.DefaultKeyLimit.Requests, "requests per minute per API key (0: unlimited)")
+	rateReports := fs.Int("rate-reports", api.DefaultReportLimit.Requests, "citizen reports per hour per client IP (0: unlimited)")
+	rebuildEvery := fs.Duration("rebuild-check", time.Minute, "how often to check whether the filters outgrew their capacity and rebuild them")
+	proxyHeader := fs.String("proxy-header", m.Getenv("SCAMCHECK_PROXY_HEADER"), "header with the client IP set by a reverse proxy, e.g. X-Forwarded-For (env SCAMCHECK_PROXY_HEADER)")
+	trusted := fs.String("trusted-proxies", m.Getenv("SCAMCHECK_TRUSTED_PROXIES"), "comma-separated proxy IPs/CIDRs whose proxy header is believed")
+	cfg := m.storeFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		return exitError{code: 2}
+	}
+	if fs.NArg() > 0 {
+		return usageErr(m, "scamcheck serve [--listen ADDR] [flags]")
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
+		return fmt.Errorf("--log-level: %w", err)
+	}
+	logger := newLogger(m.Stderr, level)
+	cfg.Logger = logger
+
+	b, err := openBackend(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		// Saves the filter snapshot (embedded mode) and closes the store.
+		if err := b.Close(); err != nil {
+			logger.Error("closing the store", "err", err)
+		}
+	}()
+	empty := false
+	if b.Mode() == "embedded" && !*noSamples {
+		counts, err := b.Store.Counts(ctx)
+		if err != nil {
+			return err
+		}
+		empty = counts.Total == 0
+	}
+	set, err := b.StartFilters(ctx)
+	if err != nil {
+		return err
+	}
+	if empty {
+		if err := loadSamples(ctx, b, logger); err != nil {
+			return fmt.Errorf("load samples: %w", err)
+		}
+	}
+
+	stores := storesOf(b)
+	stats := api.NewCheckStats()
+	engine := indicators.NewEngine(b.Store, set, indicators.EngineOptions{Logger: logger, OnCheck: stats.Record})
+	srv := api.New(api.Config{
+		Engine: engine, Store: b.Store, Reports: stores, Keys: stores, Audit: stores, Stats: stores,
+		CheckStats: stats, Publisher: b, Filters: set, Logger: logger,
+		Ready: func(ctx context.Context) error {
+			if b.Filters() == nil {
+				return errors.New("filters not loaded")
+			}
+			return b.Store.Ping(ctx)
+		},
+		PublicLimit:    perWindow(*ratePublic, time.Minute),
+		KeyLimit:       perWindow(*rateKey, time.Minute),
+		ReportLimit:    perWindow(*rateReports, time.Hour),
+		ProxyHeader:    *proxyHeader,
+		TrustedProxies: splitList(*trusted),
+	})
+	if err := srv.Open(*listen); err != nil {
+		return err
+	}
+	addr := srv.Addr().String()
+	logger.Info("listening", "addr", addr, "url", srv.URL(), "store", b.Mode())
+	if *addrFile != "" {
+		if err := os.WriteFile(*addrFile, []byte(addr), 0o644); err != nil {
+			_ = srv.Close(context.Background())
+			return fmt.Errorf("--addr-file: %w", err)
+		}
+	}
+
+	rebuildDone := make(chan struct{})
+	rctx, stopRebuild := context.WithCancel(ctx)
+	go func() {
+		defer close(rebuildDone)
+		rebuildLoop(rctx, b, *rebuildEvery, logger)
+	}()
+
+	<-ctx.Done()
+	logger.Info("shutting down: draining requests")
+	stopRebuild()
+	<-rebuildDone
+	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := srv.Close(sctx); err != nil {
+		logger.Error("shutdown", "err", err)
+		return err
+	}
+	logger.Info("stopped")
+	return nil
+}
+
+// perWindow maps a flag's count to a limit; 0 means unlimited.
+func perWindow(n int, window time.Duration) api.Limit {
+	if n <= 0 {
+		return api.Limit{Requests: -1}
+	}
+	return api.Limit{Requests: n, Window: window}
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// newLogger logs JSON when w is not a terminal (a service's logs go to a
+// collector), text for a person at a terminal.
+func newLogger(w io.Writer, level slog.Level) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: level}
+	if f, ok := w.(*os.File); ok {
+		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
+			return slog.New(slog.NewTextHandler(w, opts))
+		}
+	}
+	return slog.New(slog.NewJSONHandler(w, opts))
+}
+
+// rebuildLoop rebuilds the filters when one holds more keys than it was
+// sized for, so that the false-positive rate stays at its target.
+func rebuildLoop(ctx context.Context, b *backend.Backend, every time.Duration, logger *slog.Logger) {
+	if every <= 0 {
+		return
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			set := b.Filters()
+			if set == nil || !set.NeedsRebuild() {
+				continue
+			}
+			start := time.Now()
+			if err := b.Rebuild(ctx); err != nil {
+				logger.Warn("filter rebuild failed", "err", err)
+				continue
+			}
+			logger.Info("filters rebuilt: they had outgrown their capacity", "took", time.Since(start).Round(time.Millisecond))
+		}
+	}
+}
+
+// loadSamples imports the bundled sample feeds, so that a first start on an
+// empty store answers with real data.
+func loadSamples(ctx context.Context, b *backend.Backend, logger *slog.Logger) error {
+	fsys := scamcheck.SampleFS()
+	for _, s := range scamcheck.Samples {
+		f, err := fsys.Open(s.File)
+		if err != nil {
+			return err
+		}
+		format, err := feeds.ParseFormat(s.Format)
+		if err != nil {
+			f.Close()
+			return err
+		}
+		var sum feeds.Summary
+		if s.Trusted {
+			sum, err = importTrusted(ctx, b, f, format, s.Source)
+		} else {
+			sum, err = feeds.Import(ctx, b.Store, b, f, feeds.ImportOptions{Format: format, Source: s.Source})
+		}
+		f.Close()
+		if err != nil {
+			return fmt.Errorf("%s: %w", s.File, err)
+		}
+		logger.Info("loaded sample feed", "file", s.File, "source", s.Source, "trusted", s.Trusted,
+			"added", sum.Added, "updated", sum.Updated, "rejected", sum.Rejected)
+	}
+	return nil
+}
+
+// importTrusted loads an allowlist feed with status trusted, which the
+// import pipeline does not set (a trusted entry is an administrative
+// decision, not something a feed can claim).
+func importTrusted(ctx context.Context, b *backend.Backend, r io.Reader, format feeds.Format, source string) (feeds.Summary, error) {
+	var sum feeds.Summary
+	p, err := feeds.NewParser(format, r, feeds.Options{})
+	if err != nil {
+		return sum, err
+	}
+	now := time.Now().UTC()
+	var recs []indicators.Record
+	seen := map[indicators.Key]bool{}
+	for {
+		it, err := p.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		var re *feeds.RecordError
+		if errors.As(err, &re) {
+			sum.Rejected++
+			continue
+		}
+		if err != nil {
+			return sum, err
+		}
+		sum.Read++
+		key, err := itemKey(it)
+		if err != nil {
+			sum.Rejected++
+			continue
+		}
+		if seen[key] {
+			sum.Duplicates++
+			continue
+		}
+		seen[key] = true
+		rec := indicators.NewRecord(key, source, now)
+		rec.Status, rec.Reports = indicators.StatusTrusted, 0
+		recs = append(recs, rec)
+	}
+	changes, err := b.Store.Upsert(ctx, recs)
+	if err != nil {
+		return sum, err
+	}
+	for _, c := range changes {
+		switch c {
+		case indicators.ChangeAdded:
+			sum.Added++
+		case indicators.ChangeUpdated:
+			sum.Updated++
+		default:
+			sum.Unchanged++
+		}
+	}
+	return sum, b.Publish(ctx, keysOf(recs))
+}
+
+// itemKey normalizes a feed item as the import pipeline does.
+func itemKey(it feeds.Item) (indicators.Key, error) {
+	if it.Bank != "" && it.Account != "" && (it.Kind == "" || it.Kind == indicators.KindBankAccount) {
+		return indicators.NormalizeBankAccount(it.Bank, it.Account)
+	}
+	if it.Kind != "" {
+		return indicators.Normalize(it.Kind, it.Value)
+	}
+	p, err := indicators.Parse(it.Value)
+	return p.Key, err
+}
