@@ -69,6 +69,23 @@ func appendResult(b []byte, r *indicators.Result) []byte {
 		b = append(b, `,"matched":`...)
 		b = appendString(b, string(r.Matched))
 	}
+	if a := r.Also; a != nil {
+		b = append(b, `,"also":{"key":`...)
+		b = appendString(b, string(a.Key))
+		b = append(b, `,"verdict":`...)
+		b = appendString(b, string(a.Verdict))
+		b = append(b, `,"status":`...)
+		b = appendString(b, string(a.Status))
+		if a.Reports != 0 {
+			b = append(b, `,"reports":`...)
+			b = strconv.AppendInt(b, int64(a.Reports), 10)
+		}
+		b = append(b, '}')
+	}
+	if r.LookalikeOf != "" {
+		b = append(b, `,"lookalike_of":`...)
+		b = appendString(b, r.LookalikeOf)
+	}
 	if r.Degraded {
 		b = append(b, `,"degraded":true`...)
 	}

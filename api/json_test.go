@@ -3,6 +3,7 @@ package api
 import (
 	"bytes"
 	"encoding/json"
+	"reflect"
 	"testing"
 	"time"
 
@@ -26,6 +27,14 @@ func TestAppendResultMatchesEncodingJSON(t *testing.T) {
 		{Input: "quote\" back\\slash \n\r\t\b\f \x01\x1f ctl", Error: &indicators.ResultError{Code: "undetected_kind", Message: "tab\there"}},
 		{Input: "bad utf8 \xff\xfe end \u2028 \u2029 ngân hàng 🙂", Sources: []string{}},
 		{Input: "neg", Reports: -1},
+		{Input: "https://bank.vn/x", Kind: indicators.KindURL, Verdict: indicators.VerdictTrusted, LookalikeOf: "vietcombank.com.vn",
+			Also: &indicators.Also{Key: "url:bank.vn/x", Verdict: indicators.VerdictSuspicious, Status: indicators.StatusReported, Reports: 3}},
+		{Input: "also without reports", Also: &indicators.Also{Key: "domain:bank.vn", Verdict: indicators.VerdictTrusted, Status: indicators.StatusTrusted}},
+	}
+	// A field added to Result must be taught to appendResult and to the
+	// cases above; this count makes the test fail until it is.
+	if n := reflect.TypeFor[indicators.Result]().NumField(); n != 17 {
+		t.Fatalf("indicators.Result has %d fields; appendResult and this test know 17", n)
 	}
 	for i, r := range tests {
 		var want bytes.Buffer

@@ -16,6 +16,14 @@ type Filter interface {
 	Test(key Key) bool
 }
 
+// Lookalikes tells whether a host imitates a trusted domain. The detector in
+// indicators/lookalike implements it.
+type Lookalikes interface {
+	// LookalikeOf returns the trusted registrable domain that host
+	// imitates, if any. It must be cheap: it runs on domain and URL checks.
+	LookalikeOf(host string) (string, bool)
+}
+
 // EngineOptions configure an Engine. Zero values take the defaults noted.
 type EngineOptions struct {
 	// CacheSize is how many Store answers (records and confirmed absences)
@@ -32,6 +40,9 @@ type EngineOptions struct {
 	Now func() time.Time
 	// Logger receives store failures; it never receives what was checked.
 	Logger *slog.Logger
+	// Lookalikes, if set, flags domains and links that imitate a trusted
+	// domain: an otherwise unknown one becomes suspicious with LookalikeOf.
+	Lookalikes Lookalikes
 	// OnCheck, if set, is called once per checked input with its kind and
 	// whether the verdict was other than unknown (stats and metrics).
 	OnCheck func(kind Kind, verdict Verdict)
@@ -122,15 +133,21 @@ func (e *Engine) CheckKey(ctx context.Context, key Key) Result {
 	if i := strings.IndexByte(string(key), ':'); i >= 0 {
 		r.Kind, r.Canonical = Kind(key[:i]), string(key[i+1:])
 	}
-	if !e.filter.Test(key) {
-		// The miss path: most checks end here, so it skips resolve.
+	hit := e.filter.Test(key)
+	if !hit && r.Kind != KindDomain && r.Kind != KindURL {
+		// The miss path: most checks end here, so it skips resolve (which
+		// domains and links still need, for the lookalike check).
 		r.Verdict, r.Advice = VerdictUnknown, adviceUnknown[groupOf(r.Kind)]
 		if e.opts.OnCheck != nil {
 			e.opts.OnCheck(r.Kind, r.Verdict)
 		}
 		return r
 	}
-	e.resolve(ctx, &r, []Key{key})
+	var hits []Key
+	if hit {
+		hits = []Key{key}
+	}
+	e.resolve(ctx, &r, hits)
 	return r
 }
 
@@ -140,6 +157,7 @@ func (e *Engine) resolve(ctx context.Context, r *Result, hits []Key) {
 	if len(hits) > 0 {
 		e.confirm(ctx, r, hits)
 	}
+	e.lookalike(r)
 	r.Advice = AdviceFor(r.Verdict, r.Kind)
 	if e.opts.OnCheck != nil {
 		e.opts.OnCheck(r.Kind, r.Verdict)
@@ -158,16 +176,24 @@ func (e *Engine) confirm(ctx context.Context, r *Result, hits []Key) {
 		return
 	}
 	now := e.opts.Now()
-	var best *Record
-	bestRank := 0
+	// The most severe listed report, and the allowlist entry, decide
+	// together: see pick.
+	var report, trusted *Record
 	for _, rec := range recs {
 		if !rec.Listed(now) {
 			continue
 		}
-		if rank := verdictRank(e.verdictOf(rec)); rank > bestRank {
-			best, bestRank = rec, rank
+		if rec.Status == StatusTrusted {
+			if trusted == nil {
+				trusted = rec
+			}
+			continue
+		}
+		if report == nil || verdictRank(e.verdictOf(rec)) > verdictRank(e.verdictOf(report)) {
+			report = rec
 		}
 	}
+	best, other := pick(report, trusted)
 	if best == nil {
 		return // every hit was a false positive, delisted or expired
 	}
@@ -178,6 +204,44 @@ func (e *Engine) confirm(ctx context.Context, r *Result, hits []Key) {
 	r.FirstSeen, r.LastSeen = &fs, &ls
 	if best.Key != r.Key {
 		r.Matched = best.Key
+	}
+	if other != nil {
+		r.Also = &Also{Key: other.Key, Verdict: e.verdictOf(other), Status: other.Status, Reports: other.Reports}
+	}
+}
+
+// pick decides between the most severe report and an allowlist entry that
+// match the same check. An allowlist entry wins over a report only when
+// police confirmed it (ConfirmedBy set): a feed's allowlist can be wrong or
+// stale, and a citizen report on an official-looking page must not be
+// hidden by it. The loser is returned as other, so both are shown.
+func pick(report, trusted *Record) (best, other *Record) {
+	switch {
+	case report == nil:
+		return trusted, nil
+	case trusted == nil:
+		return report, nil
+	case trusted.ConfirmedBy != "":
+		return trusted, report
+	}
+	return report, trusted
+}
+
+// lookalike marks an otherwise unknown domain or link that imitates a
+// trusted domain as suspicious.
+func (e *Engine) lookalike(r *Result) {
+	if e.opts.Lookalikes == nil || (r.Kind != KindDomain && r.Kind != KindURL) || r.Verdict == VerdictTrusted {
+		return
+	}
+	host := r.Key.Value()
+	if r.Kind == KindURL {
+		host = URLHost(host)
+	}
+	if of, ok := e.opts.Lookalikes.LookalikeOf(host); ok {
+		r.LookalikeOf = of
+		if r.Verdict == VerdictUnknown {
+			r.Verdict = VerdictSuspicious
+		}
 	}
 }
 
@@ -194,16 +258,13 @@ func (e *Engine) verdictOf(rec *Record) Verdict {
 	return VerdictSuspicious
 }
 
-// verdictRank orders verdicts for combining several matching keys: any
-// report outranks the allowlist, since a listed page on a trusted host (a
-// phishing page on shared hosting) is still a phishing page.
+// verdictRank orders the verdicts of reports: when several keys of one
+// check are reported, the most severe decides.
 func verdictRank(v Verdict) int {
 	switch v {
 	case VerdictDangerous:
-		return 3
-	case VerdictSuspicious:
 		return 2
-	case VerdictTrusted:
+	case VerdictSuspicious:
 		return 1
 	}
 	return 0

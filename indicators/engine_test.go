@@ -2,6 +2,7 @@ package indicators_test
 
 import (
 	"context"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -174,5 +175,72 @@ func TestEngineCacheInvalidate(t *testing.T) {
 	f.engine.Invalidate(phone)
 	if r := f.engine.CheckKey(ctx, phone); r.Verdict != indicators.VerdictDangerous {
 		t.Fatalf("after invalidate: %s, want dangerous", r.Verdict)
+	}
+}
+
+// An allowlist entry outranks a report on the same check only when police
+// confirmed it; either way the other side is shown in Also.
+func TestEngineTrustedVersusReport(t *testing.T) {
+	feedTrusted := mustKey(t, indicators.KindDomain, "bank-a.com.vn")
+	policeTrusted := mustKey(t, indicators.KindDomain, "bank-b.com.vn")
+	reportA := mustKey(t, indicators.KindURL, "http://bank-a.com.vn/khuyen-mai/")
+	reportB := mustKey(t, indicators.KindURL, "http://bank-b.com.vn/khuyen-mai/")
+	trusted := func(confirmedBy string) func(*indicators.Record) {
+		return func(r *indicators.Record) {
+			r.Status, r.Category, r.ConfirmedBy = indicators.StatusTrusted, "", confirmedBy
+		}
+	}
+	f := newEngineFixture(t,
+		record(feedTrusted, trusted("")),
+		record(policeTrusted, trusted("officer-7")),
+		record(reportA, nil),
+		record(reportB, nil),
+	)
+	ctx := context.Background()
+	r := f.engine.Check(ctx, "https://bank-a.com.vn/khuyen-mai/qua-tang")
+	if r.Verdict != indicators.VerdictSuspicious || r.Matched != reportA || r.Also == nil || r.Also.Key != feedTrusted || r.Also.Verdict != indicators.VerdictTrusted {
+		t.Fatalf("feed allowlist vs report = %s matched %q also %+v, want suspicious from the report, allowlist shown", r.Verdict, r.Matched, r.Also)
+	}
+	r = f.engine.Check(ctx, "https://bank-b.com.vn/khuyen-mai/qua-tang")
+	if r.Verdict != indicators.VerdictTrusted || r.Matched != policeTrusted || r.Also == nil || r.Also.Key != reportB || r.Also.Reports != 1 {
+		t.Fatalf("police allowlist vs report = %s matched %q also %+v, want trusted with the report shown", r.Verdict, r.Matched, r.Also)
+	}
+	if r := f.engine.Check(ctx, "bank-a.com.vn"); r.Verdict != indicators.VerdictTrusted || r.Also != nil {
+		t.Fatalf("allowlisted domain alone = %s also %+v", r.Verdict, r.Also)
+	}
+}
+
+// lookalikeStub flags hosts containing "vietcombank" that are not the bank.
+type lookalikeStub struct{}
+
+func (lookalikeStub) LookalikeOf(host string) (string, bool) {
+	if host != "vietcombank.com.vn" && strings.Contains(host, "vietcombank") {
+		return "vietcombank.com.vn", true
+	}
+	return "", false
+}
+
+func TestEngineLookalike(t *testing.T) {
+	st, err := boltstore.Open(t.TempDir(), boltstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	e := indicators.NewEngine(st, bloom.New(bloom.Options{}), indicators.EngineOptions{Lookalikes: lookalikeStub{}})
+	ctx := context.Background()
+	for _, in := range []string{"vietcombank-vn.com", "https://login.vietcombank-vn.com/otp"} {
+		r := e.Check(ctx, in)
+		if r.Verdict != indicators.VerdictSuspicious || r.LookalikeOf != "vietcombank.com.vn" {
+			t.Errorf("Check(%q) = %s lookalike_of %q, want suspicious lookalike of vietcombank.com.vn", in, r.Verdict, r.LookalikeOf)
+		}
+	}
+	if r := e.CheckKey(ctx, "domain:vietcombank-vn.com"); r.LookalikeOf == "" {
+		t.Errorf("CheckKey skipped the lookalike check: %+v", r)
+	}
+	if r := e.Check(ctx, "vietcombank.com.vn"); r.Verdict != indicators.VerdictUnknown || r.LookalikeOf != "" {
+		t.Errorf("the real domain = %s lookalike_of %q", r.Verdict, r.LookalikeOf)
+	}
+	if r := e.Check(ctx, "0912345678"); r.LookalikeOf != "" {
+		t.Errorf("phones are never lookalikes: %+v", r)
 	}
 }

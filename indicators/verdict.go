@@ -31,21 +31,36 @@ type ResultError struct {
 // `scamcheck check --json` and returned by GET/POST /v1/check; field names
 // are part of the public API.
 type Result struct {
-	Input     string       `json:"input"`
-	Kind      Kind         `json:"kind,omitempty"`
-	Key       Key          `json:"key,omitempty"`
-	Canonical string       `json:"canonical,omitempty"`
-	Verdict   Verdict      `json:"verdict,omitempty"`
-	Status    Status       `json:"status,omitempty"`
-	Category  Category     `json:"category,omitempty"`
-	Reports   int          `json:"reports,omitempty"`
-	Sources   []string     `json:"sources,omitempty"`
-	FirstSeen *time.Time   `json:"first_seen,omitempty"`
-	LastSeen  *time.Time   `json:"last_seen,omitempty"`
-	Matched   Key          `json:"matched,omitempty"` // the listed key that matched, when not Key itself
-	Degraded  bool         `json:"degraded,omitempty"`
-	Advice    *Advice      `json:"advice,omitempty"`
-	Error     *ResultError `json:"error,omitempty"`
+	Input     string     `json:"input"`
+	Kind      Kind       `json:"kind,omitempty"`
+	Key       Key        `json:"key,omitempty"`
+	Canonical string     `json:"canonical,omitempty"`
+	Verdict   Verdict    `json:"verdict,omitempty"`
+	Status    Status     `json:"status,omitempty"`
+	Category  Category   `json:"category,omitempty"`
+	Reports   int        `json:"reports,omitempty"`
+	Sources   []string   `json:"sources,omitempty"`
+	FirstSeen *time.Time `json:"first_seen,omitempty"`
+	LastSeen  *time.Time `json:"last_seen,omitempty"`
+	Matched   Key        `json:"matched,omitempty"` // the listed key that matched, when not Key itself
+	// Also is the runner-up when both a report and the allowlist match:
+	// the allowlist entry a report outranked, or the report a
+	// police-confirmed allowlist entry outranked. Both are shown.
+	Also *Also `json:"also,omitempty"`
+	// LookalikeOf is the trusted domain this domain or link imitates.
+	LookalikeOf string       `json:"lookalike_of,omitempty"`
+	Degraded    bool         `json:"degraded,omitempty"`
+	Advice      *Advice      `json:"advice,omitempty"`
+	Error       *ResultError `json:"error,omitempty"`
+}
+
+// Also describes a second matching entry of the other side (allowlist or
+// report) than the one that decided the verdict.
+type Also struct {
+	Key     Key     `json:"key"`
+	Verdict Verdict `json:"verdict"`
+	Status  Status  `json:"status"`
+	Reports int     `json:"reports,omitempty"`
 }
 
 // ErrorResult builds the Result for an input that could not be checked.
