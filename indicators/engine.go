@@ -245,6 +245,11 @@ func (e *Engine) lookalike(r *Result) {
 	}
 }
 
+// VerdictOf returns the verdict a check matching rec gives (rec must be
+// listed): for answers built outside Check, such as hashes:find, so that
+// they agree with it.
+func (e *Engine) VerdictOf(rec *Record) Verdict { return e.verdictOf(rec) }
+
 // verdictOf maps a listed record to a verdict.
 func (e *Engine) verdictOf(rec *Record) Verdict {
 	switch {
