@@ -5,7 +5,7 @@ SHELL := /bin/bash
 GO ?= go
 LISTEN ?= :8080
 
-.PHONY: run test deps vet lint fuzz bench build
+.PHONY: run test deps vet lint fuzz bench build e2e
 
 build:
 	$(GO) build -o bin/scamcheck ./cmd/scamcheck
@@ -33,3 +33,8 @@ fuzz:
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+# e2e runs only the browser tests (headless Chromium, see e2e/); screenshots
+# go to $$SCAMCHECK_TEST_ARTIFACTS when set.
+e2e: deps
+	$(GO) test -count=1 -v ./e2e/

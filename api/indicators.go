@@ -118,6 +118,9 @@ func (s *Server) createIndicator(c *fiber.Ctx) error {
 	if err != nil {
 		return fmt.Errorf("api: write indicator: %w", err)
 	}
+	if err := s.enqueueNewlyConfirmed(c.UserContext(), before, after); err != nil {
+		return err
+	}
 	if err := s.publish(c.UserContext(), []indicators.Key{key}); err != nil {
 		return err
 	}
@@ -226,6 +229,9 @@ func (s *Server) confirmIndicator(c *fiber.Ctx) error {
 	if err != nil {
 		return fmt.Errorf("api: confirm indicator: %w", err)
 	}
+	if err := s.enqueueConfirmed(c.UserContext(), after, nil); err != nil {
+		return err
+	}
 	if err := s.publish(c.UserContext(), []indicators.Key{key}); err != nil {
 		return err
 	}
@@ -264,6 +270,7 @@ func (s *Server) delistIndicator(c *fiber.Ctx) error {
 		return fmt.Errorf("api: delist indicator: %w", err)
 	}
 	s.cfg.Engine.Invalidate(key)
+	s.prefixes.touch([]indicators.Key{key})
 	if err := s.audit(c, ActionIndicatorDelist, string(key), before, after); err != nil {
 		return err
 	}

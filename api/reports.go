@@ -173,6 +173,9 @@ func (s *Server) createReport(c *fiber.Ctx) error {
 			return fmt.Errorf("api: count report on indicator: %w", err)
 		}
 	}
+	if err := s.enqueueReported(ctx, &rep); err != nil {
+		return err
+	}
 	if err := s.publish(ctx, keys); err != nil {
 		return err
 	}
@@ -218,6 +221,7 @@ func countReport(r *indicators.Record, exists bool, k indicators.Key, source str
 // cached answers for them.
 func (s *Server) publish(ctx context.Context, keys []indicators.Key) error {
 	s.cfg.Engine.Invalidate(keys...)
+	s.prefixes.touch(keys)
 	if s.cfg.Publisher == nil || len(keys) == 0 {
 		return nil
 	}
@@ -349,6 +353,9 @@ func (s *Server) reviewReport(c *fiber.Ctx, to indicators.ReportStatus) error {
 			})
 			if err != nil {
 				return fmt.Errorf("api: confirm indicator: %w", err)
+			}
+			if err := s.enqueueConfirmed(ctx, a, &before); err != nil {
+				return err
 			}
 			if err := s.audit(c, ActionIndicatorConfirm, string(k), recordOrNil(b), a); err != nil {
 				return err

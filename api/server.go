@@ -6,7 +6,7 @@
 // Middleware order, outermost first (as in Fiber's examples):
 //
 //	recover → request id → logs/metrics → security headers, CORS
-//	  → /healthz /readyz /metrics (unlimited)
+//	  → /healthz /readyz /metrics, web pages and assets (unlimited)
 //	  → rate limiter → authentication → role check per route → handler
 //
 // Logs carry the method, the route PATTERN, status, latency and request id:
@@ -62,6 +62,10 @@ type Config struct {
 	Audit indicators.AuditLog
 	// Stats keeps daily counters.
 	Stats indicators.StatsStore
+	// Partners keeps partner webhooks: subscriptions, the outbox and
+	// freeze acknowledgements. Default: none (no events are enqueued and
+	// the partner endpoints answer 501).
+	Partners indicators.PartnerStore
 	// CheckStats counts checks in memory; give the Engine its Record method
 	// as EngineOptions.OnCheck. Default: a fresh one (which then counts
 	// nothing unless the Engine was given it).
@@ -102,6 +106,9 @@ type Config struct {
 	// StatsFlushInterval is how often in-memory counters are added to the
 	// StatsStore. Default 5s.
 	StatsFlushInterval time.Duration
+	// Prefixes tunes the privacy-preserving lookups (GET /v1/prefixes,
+	// POST /v1/hashes:find).
+	Prefixes PrefixOptions
 	// ProxyHeader names the header holding the client IP when the server
 	// sits behind a proxy (e.g. "X-Forwarded-For"); it is trusted only from
 	// TrustedProxies. Default: the peer address.
@@ -177,6 +184,8 @@ type Server struct {
 	keyLimiter    *limiter
 	reportLimiter *limiter
 	flusher       *statsFlusher
+	prefixes      *prefixIndex
+	top           *topCache
 
 	// mu guards ln and stop, set by Open.
 	mu   sync.Mutex
@@ -194,7 +203,9 @@ func New(cfg Config) *Server {
 	s.keyLimiter = newLimiter(cfg.KeyLimit, cfg.Now)
 	s.reportLimiter = newLimiter(cfg.ReportLimit, cfg.Now)
 	s.flusher = newStatsFlusher(cfg.CheckStats, cfg.Stats, cfg.Location, cfg.Now)
+	s.prefixes = newPrefixIndex(cfg.Store, cfg.Prefixes, cfg.Now, cfg.Logger)
 	s.metrics = newMetrics(cfg.CheckStats, cfg.Filters)
+	s.top = newTopCache(cfg.Store, cfg.Now)
 	s.app = fiber.New(fiber.Config{
 		AppName:               "scamcheck",
 		DisableStartupMessage: true,
@@ -237,6 +248,7 @@ func (s *Server) routes() {
 	app.Get("/healthz", s.healthz)
 	app.Get("/readyz", s.readyz)
 	app.Get("/metrics", s.metrics.handler())
+	s.webRoutes(app)
 
 	app.Use(s.limit)
 	app.Use(s.authenticate)
@@ -267,6 +279,10 @@ func (s *Server) routes() {
 
 	app.Get("/v1/audit", require(indicators.RoleAdmin), s.listAudit)
 	app.Get("/v1/stats", s.stats)
+	s.partnerRoutes(app)
+
+	app.Get("/v1/prefixes", s.getPrefixes)
+	app.Post(`/v1/hashes\:find`, s.findHashes)
 }
 
 // Open binds addr (":0" picks a free port) and serves in the background
@@ -281,6 +297,7 @@ func (s *Server) Open(addr string) error {
 	s.stop, s.done = make(chan struct{}), make(chan struct{})
 	s.mu.Unlock()
 	go s.flusher.run(s.cfg.StatsFlushInterval, s.stop, s.done, s.logger)
+	s.prefixes.start()
 	go func() {
 		if err := s.app.Listener(ln); err != nil && !errors.Is(err, net.ErrClosed) {
 			s.logger.Error("api: serve", "err", err)
@@ -330,6 +347,7 @@ func (s *Server) Close(ctx context.Context) error {
 		close(stop)
 		<-done
 	}
+	s.prefixes.close()
 	// The final flush: counters of the last seconds are not lost.
 	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()

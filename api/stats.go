@@ -200,6 +200,14 @@ type StatsResponse struct {
 	Indicators indicators.Counts `json:"indicators"`
 	Days       []DayStats        `json:"days"`
 	Filters    []bloom.KindStats `json:"filters,omitempty"`
+	// TopBanks and TopDomains rank banks and registrable domains by the
+	// reports on their listed accounts, domains and links. They are
+	// computed at most every few minutes (TopAsOf says when); TopPartial
+	// says the scan stopped at its bound and they cover part of the store.
+	TopBanks   []TopBank   `json:"top_banks"`
+	TopDomains []TopDomain `json:"top_domains"`
+	TopAsOf    time.Time   `json:"top_as_of"`
+	TopPartial bool        `json:"top_partial,omitempty"`
 }
 
 // maxStatsDays bounds ?days=.
@@ -222,6 +230,12 @@ func (s *Server) stats(c *fiber.Ctx) error {
 		return fmt.Errorf("api: counts: %w", err)
 	}
 	resp := StatsResponse{Indicators: counts, Days: []DayStats{}}
+	top, err := s.top.get(ctx)
+	if err != nil {
+		return err
+	}
+	resp.TopBanks, resp.TopDomains = nonNil(top.banks), nonNil(top.domains)
+	resp.TopAsOf, resp.TopPartial = top.at.UTC(), top.partial
 	if s.cfg.Filters != nil {
 		resp.Filters = s.cfg.Filters.Stats()
 	}
@@ -268,4 +282,12 @@ func dayStats(date string, counters map[string]int64) DayStats {
 		}
 	}
 	return ds
+}
+
+// nonNil turns a nil slice into an empty one, so JSON says [] not null.
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
 }

@@ -55,6 +55,7 @@ Usage:
   scamcheck export [--format stix|plain|csv] export the current indicators
   scamcheck serve [--listen :8080]           serve the HTTP API (env SCAMCHECK_LISTEN)
   scamcheck keys create|list|revoke          manage API keys (--role, --name)
+  scamcheck partners add|list|deliveries     bank webhooks for emergency freezes (--name, --bins, --url)
   scamcheck version                          print the version
 
 Store: the embedded file under --data DIR (SCAMCHECK_DATA, default ./scamcheck-data),
@@ -81,6 +82,8 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		return m.runExport(ctx, rest)
 	case "serve":
 		return m.runServe(ctx, rest)
+	case "partners":
+		return m.runPartners(ctx, rest)
 	case "keys":
 		return m.runKeys(ctx, rest)
 	case "version", "--version":

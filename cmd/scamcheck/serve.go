@@ -96,7 +96,7 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 	engine := indicators.NewEngine(b.Store, set, indicators.EngineOptions{Logger: logger, OnCheck: stats.Record})
 	srv := api.New(api.Config{
 		Engine: engine, Store: b.Store, Reports: stores, Keys: stores, Audit: stores, Stats: stores,
-		CheckStats: stats, Publisher: b, Filters: set, Logger: logger,
+		CheckStats: stats, Publisher: b, Filters: set, Logger: logger, Partners: partnerStoreOf(b),
 		Ready: func(ctx context.Context) error {
 			if b.Filters() == nil {
 				return errors.New("filters not loaded")
@@ -127,11 +127,13 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 		defer close(rebuildDone)
 		rebuildLoop(rctx, b, *rebuildEvery, logger)
 	}()
+	waitWebhooks := startWebhooks(rctx, b, logger)
 
 	<-ctx.Done()
 	logger.Info("shutting down: draining requests")
 	stopRebuild()
 	<-rebuildDone
+	waitWebhooks()
 	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	if err := srv.Close(sctx); err != nil {
