@@ -48,6 +48,7 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 	rateReports := fs.Int("rate-reports", api.DefaultReportLimit.Requests, "citizen reports per hour per client IP (0: unlimited)")
 	rebuildEvery := fs.Duration("rebuild-check", time.Minute, "how often to check whether the filters outgrew their capacity and rebuild them")
 	proxyHeader := fs.String("proxy-header", m.Getenv("SCAMCHECK_PROXY_HEADER"), "header with the client IP set by a reverse proxy, e.g. X-Forwarded-For (env SCAMCHECK_PROXY_HEADER)")
+	retention := fs.String("contact-retention", cmp.Or(m.Getenv("SCAMCHECK_CONTACT_RETENTION"), "365d"), "delete reporters' contact data older than this (env SCAMCHECK_CONTACT_RETENTION)")
 	trusted := fs.String("trusted-proxies", m.Getenv("SCAMCHECK_TRUSTED_PROXIES"), "comma-separated proxy IPs/CIDRs whose proxy header is believed")
 	cfg := m.storeFlags(fs)
 	if err := fs.Parse(args); err != nil {
@@ -55,6 +56,10 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 	}
 	if fs.NArg() > 0 {
 		return usageErr(m, "scamcheck serve [--listen ADDR] [flags]")
+	}
+	keep, err := parseTTL(*retention)
+	if err != nil {
+		return fmt.Errorf("--contact-retention: %w", err)
 	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
@@ -93,7 +98,11 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 
 	stores := storesOf(b)
 	stats := api.NewCheckStats()
-	engine := indicators.NewEngine(b.Store, set, indicators.EngineOptions{Logger: logger, OnCheck: stats.Record})
+	looks, err := newLookalikes(ctx, b.Store)
+	if err != nil {
+		return fmt.Errorf("load the allowlist for lookalike detection: %w", err)
+	}
+	engine := indicators.NewEngine(b.Store, set, indicators.EngineOptions{Logger: logger, OnCheck: stats.Record, Lookalikes: looks})
 	srv := api.New(api.Config{
 		Engine: engine, Store: b.Store, Reports: stores, Keys: stores, Audit: stores, Stats: stores,
 		CheckStats: stats, Publisher: b, Filters: set, Logger: logger, Partners: partnerStoreOf(b),
@@ -128,12 +137,18 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 		rebuildLoop(rctx, b, *rebuildEvery, logger)
 	}()
 	waitWebhooks := startWebhooks(rctx, b, logger)
+	purgeDone := make(chan struct{})
+	go func() {
+		defer close(purgeDone)
+		purgeLoop(rctx, stores, keep, logger)
+	}()
 
 	<-ctx.Done()
 	logger.Info("shutting down: draining requests")
 	stopRebuild()
 	<-rebuildDone
 	waitWebhooks()
+	<-purgeDone
 	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	if err := srv.Close(sctx); err != nil {
