@@ -1,0 +1,17 @@
+// @scamcheck/sdk: the canonicalization of github.com/scamcheck/scamcheck's
+// Go package indicators, for JavaScript (Node 20+ and browsers), agreeing
+// byte for byte with Go on testdata/vectors, plus the hashing of keys for
+// the privacy-preserving API. The HTTP client comes with the API.
+
+export { InputError, Codes } from './errors.js';
+export { MaxInputLen } from './text.js';
+export { normalizePhone, isPossiblePhone } from './phone.js';
+export {
+  normalizeDomain, canonicalHost, registrableDomain, domainLookupKeys, publicSuffix, effectiveTLDPlusOne,
+} from './domain.js';
+export { canonicalURL, normalizeURL, urlExpressions, urlHost, MaxURLExpressions } from './url.js';
+export {
+  BankTable, normalizeBankAccount, parseBankAccount, splitBankAccount, defaultBanks, embeddedBanks, setBanks,
+} from './bank.js';
+export { Kinds, parse, parseAs, parseKind, parseKey, normalize, lookupKeys, maxDomainLookups } from './parse.js';
+export { sha256, sha256Hex, hashPrefix, hashPrefixHex, toHex, HashPrefixLen } from './hash.js';
