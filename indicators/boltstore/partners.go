@@ -336,40 +336,11 @@ func (s *Store) ListDeliveries(ctx context.Context, f indicators.DeliveryFilter)
 	if err := ctx.Err(); err != nil {
 		return indicators.DeliveryPage{}, fmt.Errorf("boltstore: list deliveries: %w", err)
 	}
-	limit := indicators.PageLimit(f.Limit)
-	page := indicators.DeliveryPage{Deliveries: []indicators.Delivery{}}
-	err := s.db.View(func(tx *bbolt.Tx) error {
-		outbox := readBucket(tx, bucketOutbox)
-		if outbox == nil {
-			return nil
-		}
-		walk := outbox
-		if f.PartnerID != "" {
-			idx := readBucket(tx, bucketOutboxPartner)
-			if idx == nil {
-				return nil
-			}
-			if walk = idx.Bucket([]byte(f.PartnerID)); walk == nil {
-				return nil
-			}
-		}
-		c := walk.Cursor()
-		k, _ := c.Seek([]byte(f.Cursor))
-		if k != nil && f.Cursor != "" && string(k) == f.Cursor {
-			k, _ = c.Next()
-		}
-		for ; k != nil; k, _ = c.Next() {
-			if len(page.Deliveries) == limit {
-				page.Next = page.Deliveries[limit-1].ID
-				return nil
-			}
-			var d indicators.Delivery
-			if err := getJSON(outbox, string(k), "delivery", &d); err != nil {
-				return err
-			}
-			page.Deliveries = append(page.Deliveries, d)
-		}
-		return nil
+	var page indicators.DeliveryPage
+	err := s.db.View(func(tx *bbolt.Tx) (err error) {
+		page.Deliveries, page.Next, err = pageJSON[indicators.Delivery](tx, bucketOutbox, bucketOutboxPartner,
+			f.PartnerID, f.Cursor, indicators.PageLimit(f.Limit), "delivery")
+		return err
 	})
 	if err != nil {
 		return indicators.DeliveryPage{}, wrap("list deliveries", err)

@@ -160,6 +160,48 @@ func (s *Store) GetReport(ctx context.Context, id string) (indicators.Report, er
 
 // getJSON decodes the value of key in b (nil: empty) into v, or returns an
 // own error matching ErrNotFound.
+// pageJSON reads one page of JSON values stored in the bucket primary, in
+// key order after cursor (exclusive). When index names a bucket of
+// sub-buckets, it walks the sub-bucket sub of it instead (an index whose
+// keys are the primary keys), so a filtered listing does not scan every
+// value. It returns the values and the cursor of the next page ("" on the
+// last).
+func pageJSON[T any](tx *bbolt.Tx, primary, index []byte, sub, cursor string, limit int, what string) ([]T, string, error) {
+	out := []T{}
+	values := readBucket(tx, primary)
+	if values == nil {
+		return out, "", nil
+	}
+	walk := values
+	if sub != "" {
+		idx := readBucket(tx, index)
+		if idx == nil {
+			return out, "", nil
+		}
+		if walk = idx.Bucket([]byte(sub)); walk == nil {
+			return out, "", nil
+		}
+	}
+	c := walk.Cursor()
+	k, _ := c.Seek([]byte(cursor))
+	if k != nil && cursor != "" && string(k) == cursor {
+		k, _ = c.Next()
+	}
+	var last string
+	for ; k != nil; k, _ = c.Next() {
+		if len(out) == limit {
+			return out, last, nil
+		}
+		var v T
+		if err := getJSON(values, string(k), what, &v); err != nil {
+			return nil, "", err
+		}
+		out = append(out, v)
+		last = string(k)
+	}
+	return out, "", nil
+}
+
 func getJSON(b *bbolt.Bucket, key, what string, v any) error {
 	var data []byte
 	if b != nil && key != "" {
@@ -200,40 +242,11 @@ func (s *Store) ListReports(ctx context.Context, f indicators.ReportFilter) (ind
 	if err := f.Validate(); err != nil {
 		return indicators.ReportPage{}, fmt.Errorf("boltstore: list reports: %w", err)
 	}
-	limit := indicators.PageLimit(f.Limit)
-	page := indicators.ReportPage{Reports: []indicators.Report{}}
-	err := s.db.View(func(tx *bbolt.Tx) error {
-		reports := readBucket(tx, bucketReports)
-		if reports == nil {
-			return nil
-		}
-		walk := reports
-		if f.Status != "" {
-			idx := readBucket(tx, bucketReportStatus)
-			if idx == nil {
-				return nil
-			}
-			if walk = idx.Bucket([]byte(f.Status)); walk == nil {
-				return nil
-			}
-		}
-		c := walk.Cursor()
-		k, _ := c.Seek([]byte(f.Cursor))
-		if k != nil && f.Cursor != "" && string(k) == f.Cursor {
-			k, _ = c.Next()
-		}
-		for ; k != nil; k, _ = c.Next() {
-			if len(page.Reports) == limit {
-				page.Next = page.Reports[limit-1].ID
-				return nil
-			}
-			var r indicators.Report
-			if err := getJSON(reports, string(k), "report", &r); err != nil {
-				return err
-			}
-			page.Reports = append(page.Reports, r)
-		}
-		return nil
+	var page indicators.ReportPage
+	err := s.db.View(func(tx *bbolt.Tx) (err error) {
+		page.Reports, page.Next, err = pageJSON[indicators.Report](tx, bucketReports, bucketReportStatus,
+			string(f.Status), f.Cursor, indicators.PageLimit(f.Limit), "report")
+		return err
 	})
 	if err != nil {
 		return indicators.ReportPage{}, wrap("list reports", err)
