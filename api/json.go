@@ -86,6 +86,45 @@ func appendResult(b []byte, r *indicators.Result) []byte {
 		b = append(b, `,"lookalike_of":`...)
 		b = appendString(b, r.LookalikeOf)
 	}
+	if r.Score != 0 {
+		b = append(b, `,"score":`...)
+		b = strconv.AppendFloat(b, r.Score, 'f', -1, 64)
+	}
+	if r.Disputed {
+		b = append(b, `,"disputed":true`...)
+	}
+	if l := r.Linked; l != nil {
+		b = append(b, `,"linked":{"reports":`...)
+		b = strconv.AppendInt(b, int64(l.Reports), 10)
+		b = appendCount(b, `,"phones":`, l.Phones)
+		b = appendCount(b, `,"bank_accounts":`, l.BankAccounts)
+		b = appendCount(b, `,"domains":`, l.Domains)
+		b = appendCount(b, `,"urls":`, l.URLs)
+		b = append(b, '}')
+	}
+	if r.ConvertedFrom != "" {
+		b = append(b, `,"converted_from":`...)
+		b = appendString(b, r.ConvertedFrom)
+	}
+	if q := r.QR; q != nil {
+		b = append(b, `,"qr":{"bin":`...)
+		b = appendString(b, q.BIN)
+		b = appendOptString(b, `,"bank":`, q.Bank)
+		b = append(b, `,"account_masked":`...)
+		b = appendString(b, q.AccountMasked)
+		b = appendOptString(b, `,"service":`, q.Service)
+		if q.AmountVND != 0 {
+			b = append(b, `,"amount_vnd":`...)
+			b = strconv.AppendInt(b, q.AmountVND, 10)
+		}
+		b = appendOptString(b, `,"currency":`, q.Currency)
+		b = appendOptString(b, `,"message":`, q.Message)
+		if q.Mismatch {
+			b = append(b, `,"mismatch":true`...)
+		}
+		b = appendOptString(b, `,"expected":`, q.Expected)
+		b = append(b, '}')
+	}
 	if r.Degraded {
 		b = append(b, `,"degraded":true`...)
 	}
@@ -101,6 +140,23 @@ func appendResult(b []byte, r *indicators.Result) []byte {
 		b = append(b, '}')
 	}
 	return append(b, '}')
+}
+
+// appendOptString appends `name` and s when s is not empty (omitempty).
+func appendOptString(b []byte, name, s string) []byte {
+	if s == "" {
+		return b
+	}
+	return appendString(append(b, name...), s)
+}
+
+// appendCount appends `name` and n when n is not zero (omitempty).
+func appendCount(b []byte, name string, n int) []byte {
+	if n == 0 {
+		return b
+	}
+	b = append(b, name...)
+	return strconv.AppendInt(b, int64(n), 10)
 }
 
 // adviceJSON caches the encoding of Advice values by pointer: the engine

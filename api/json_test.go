@@ -29,12 +29,19 @@ func TestAppendResultMatchesEncodingJSON(t *testing.T) {
 		{Input: "neg", Reports: -1},
 		{Input: "https://bank.vn/x", Kind: indicators.KindURL, Verdict: indicators.VerdictTrusted, LookalikeOf: "vietcombank.com.vn",
 			Also: &indicators.Also{Key: "url:bank.vn/x", Verdict: indicators.VerdictSuspicious, Status: indicators.StatusReported, Reports: 3}},
+		{Input: "0166 123 4567", Score: 42.5, Disputed: true, ConvertedFrom: "0166 123 4567",
+			Linked: &indicators.Linked{Reports: 2, Phones: 3, URLs: 1}},
+		{Input: "000201…", Score: 87, Linked: &indicators.Linked{Reports: 1, BankAccounts: 1, Domains: 2},
+			QR: &indicators.PaymentQR{BIN: "970436", Bank: "Vietcombank", AccountMasked: "0011••••3201", Service: "QRIBFTTA",
+				AmountVND: 150000, Currency: "704", Message: "chuyen tien \"coc\"", Mismatch: true, Expected: "VCB 0011004353202"}},
+		{Input: "qr minimal", QR: &indicators.PaymentQR{BIN: "970415", AccountMasked: "12••••89"}},
+		{Input: "score fraction", Score: 0.1 + 0.2},
 		{Input: "also without reports", Also: &indicators.Also{Key: "domain:bank.vn", Verdict: indicators.VerdictTrusted, Status: indicators.StatusTrusted}},
 	}
 	// A field added to Result must be taught to appendResult and to the
 	// cases above; this count makes the test fail until it is.
-	if n := reflect.TypeFor[indicators.Result]().NumField(); n != 17 {
-		t.Fatalf("indicators.Result has %d fields; appendResult and this test know 17", n)
+	if n := reflect.TypeFor[indicators.Result]().NumField(); n != 22 {
+		t.Fatalf("indicators.Result has %d fields; appendResult and this test know 22", n)
 	}
 	for i, r := range tests {
 		var want bytes.Buffer

@@ -48,10 +48,47 @@ type Result struct {
 	// police-confirmed allowlist entry outranked. Both are shown.
 	Also *Also `json:"also,omitempty"`
 	// LookalikeOf is the trusted domain this domain or link imitates.
-	LookalikeOf string       `json:"lookalike_of,omitempty"`
-	Degraded    bool         `json:"degraded,omitempty"`
-	Advice      *Advice      `json:"advice,omitempty"`
-	Error       *ResultError `json:"error,omitempty"`
+	LookalikeOf string `json:"lookalike_of,omitempty"`
+	// Score is the evidence score (0–100) the verdict of a listed,
+	// unconfirmed indicator comes from; see the README for the rules.
+	Score float64 `json:"score,omitempty"`
+	// Disputed is true while someone who says they own the indicator has
+	// an open dispute about it.
+	Disputed bool `json:"disputed,omitempty"`
+	// Linked counts the other reported or confirmed indicators named in
+	// the same citizen reports, by kind.
+	Linked *Linked `json:"linked,omitempty"`
+	// ConvertedFrom is the input as typed when it was an old 11-digit
+	// mobile number converted to its current 10-digit form.
+	ConvertedFrom string `json:"converted_from,omitempty"`
+	// QR describes a payment QR code (VietQR) the input was decoded from.
+	QR       *PaymentQR   `json:"qr,omitempty"`
+	Degraded bool         `json:"degraded,omitempty"`
+	Advice   *Advice      `json:"advice,omitempty"`
+	Error    *ResultError `json:"error,omitempty"`
+}
+
+// Linked counts other listed indicators that appear in the same reports as
+// the checked one, without saying who reported them.
+type Linked struct {
+	Reports      int `json:"reports"` // reports naming the checked indicator with at least one other
+	Phones       int `json:"phones,omitempty"`
+	BankAccounts int `json:"bank_accounts,omitempty"`
+	Domains      int `json:"domains,omitempty"`
+	URLs         int `json:"urls,omitempty"`
+}
+
+// PaymentQR is what a VietQR / NAPAS EMVCo payload says about a payment.
+type PaymentQR struct {
+	BIN           string `json:"bin"`
+	Bank          string `json:"bank,omitempty"`       // short name from the bank table
+	AccountMasked string `json:"account_masked"`       // e.g. "0011••••3201"
+	Service       string `json:"service,omitempty"`    // QRIBFTTA (account) or QRIBFTTC (card)
+	AmountVND     int64  `json:"amount_vnd,omitempty"` // tag 54, when fixed
+	Currency      string `json:"currency,omitempty"`   // tag 53, "704" for VND
+	Message       string `json:"message,omitempty"`    // tag 62 purpose / bill
+	Mismatch      bool   `json:"mismatch,omitempty"`   // differs from what the person expected to pay
+	Expected      string `json:"expected,omitempty"`   // what they expected, as given
 }
 
 // Also describes a second matching entry of the other side (allowlist or
