@@ -171,7 +171,9 @@ func (e *Engine) confirm(ctx context.Context, r *Result, hits []Key) {
 	if err != nil {
 		// The filter says "maybe listed" and we cannot tell: warn rather
 		// than reassure, and say the answer is degraded.
-		e.opts.Logger.Warn("store unreachable on filter hit; answering degraded", "kind", r.Kind, "err", err)
+		// Only the class of the error is logged: store errors can quote
+		// the key, which is what the citizen checked.
+		e.opts.Logger.Warn("store unreachable on filter hit; answering degraded", "kind", r.Kind, "error_class", ErrorCode(err))
 		r.Verdict, r.Degraded = VerdictSuspicious, true
 		return
 	}
