@@ -5,7 +5,7 @@ SHELL := /bin/bash
 GO ?= go
 LISTEN ?= :8080
 
-.PHONY: run test deps vet lint fuzz bench build e2e
+.PHONY: run test deps vet lint fuzz bench build e2e extension
 
 build:
 	$(GO) build -o bin/scamcheck ./cmd/scamcheck
@@ -42,3 +42,11 @@ bench:
 # go to $$SCAMCHECK_TEST_ARTIFACTS when set.
 e2e: deps
 	$(GO) test -count=1 -v ./e2e/
+
+# extension builds the sample browser extension (sdk/extension) into
+# sdk/extension/dist, to load unpacked; SERVER is the server it uses until
+# its options page sets another. The e2e test builds its own copy.
+SERVER ?= http://127.0.0.1:8080
+extension:
+	cd sdk/js && npm ci --no-audit --no-fund --loglevel=error
+	cd sdk/extension && npm ci --no-audit --no-fund --loglevel=error && node build.mjs --server $(SERVER)

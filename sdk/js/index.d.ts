@@ -156,3 +156,4 @@ export declare function hashPrefixHex(key: string): Promise<string>;
 export declare function toHex(bytes: Uint8Array): string;
 /** 4. */
 export declare const HashPrefixLen: number;
+export * from './src/client.js';

@@ -1,7 +1,7 @@
 // @scamcheck/sdk: the canonicalization of github.com/scamcheck/scamcheck's
 // Go package indicators, for JavaScript (Node 20+ and browsers), agreeing
 // byte for byte with Go on testdata/vectors, plus the hashing of keys for
-// the privacy-preserving API. The HTTP client comes with the API.
+// the privacy-preserving API, and the HTTP client (client.js).
 
 export { InputError, Codes } from './errors.js';
 export { MaxInputLen } from './text.js';
@@ -15,3 +15,4 @@ export {
 } from './bank.js';
 export { Kinds, parse, parseAs, parseKind, parseKey, normalize, lookupKeys, maxDomainLookups } from './parse.js';
 export { sha256, sha256Hex, hashPrefix, hashPrefixHex, toHex, HashPrefixLen } from './hash.js';
+export * from './client.js';
