@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strings"
 	"sync"
@@ -90,15 +91,19 @@ func (s *Server) check(ctx context.Context, q checkQuery) indicators.Result {
 var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
 
 // getCheck answers GET /v1/check?q= | phone= | bank=&account= | domain= |
-// url=. Invalid input is a 400 with the normalizer's code. Unknown
-// parameters are refused like unknown JSON fields.
+// url=, with an optional expect_account= (the account the person meant to
+// pay) compared with the account of a VietQR payload. Invalid input is a
+// 400 with the normalizer's code. Unknown parameters are refused like
+// unknown JSON fields.
 func (s *Server) getCheck(c *fiber.Ctx) error {
 	var q checkQuery
 	n := 0
-	var bad string
+	var bad, expect string
 	hasBank := false
 	c.Context().QueryArgs().VisitAll(func(k, v []byte) {
 		switch string(k) {
+		case "expect_account":
+			expect = string(v)
 		case "q":
 			n++
 			q.auto, q.value = true, string(v)
@@ -141,6 +146,13 @@ func (s *Server) getCheck(c *fiber.Ctx) error {
 	}
 	if r.Error != nil {
 		return &Error{Status: http.StatusBadRequest, Code: r.Error.Code, Message: r.Error.Message}
+	}
+	if err := indicators.ApplyExpected(&r, expect); err != nil {
+		var ie *indicators.InputError
+		if errors.As(err, &ie) {
+			return &Error{Status: http.StatusBadRequest, Code: ie.Code, Message: ie.Message}
+		}
+		return err
 	}
 	bp := bufPool.Get().(*[]byte)
 	b := appendResult((*bp)[:0], &r)

@@ -93,13 +93,23 @@ func mustEnv(t testing.TB, store string, mod func(*api.Config)) *env {
 		acc = be.Redis()
 	}
 	stats := api.NewCheckStats()
-	engine := indicators.NewEngine(be.Store, set, indicators.EngineOptions{Logger: logger, OnCheck: stats.Record})
+	// The engine shares the server's clock (set by mod below), so that what
+	// a test writes under a fixed clock is not months old to the scoring.
+	var clock func() time.Time
+	engine := indicators.NewEngine(be.Store, set, indicators.EngineOptions{Logger: logger, OnCheck: stats.Record,
+		Now: func() time.Time {
+			if clock != nil {
+				return clock()
+			}
+			return time.Now()
+		}})
 	ac := api.Config{Engine: engine, Store: be.Store, Reports: acc, Keys: acc, Audit: acc, Stats: acc,
 		CheckStats: stats, Publisher: be, Filters: set, Logger: logger,
 		PublicLimit: api.Limit{Requests: -1}, ReportLimit: api.Limit{Requests: -1}}
 	if mod != nil {
 		mod(&ac)
 	}
+	clock = ac.Now
 	srv := api.New(ac)
 	if err := srv.Open("127.0.0.1:0"); err != nil {
 		t.Fatalf("Open: %v", err)

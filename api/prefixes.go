@@ -735,9 +735,13 @@ func (s *Server) findHashes(c *fiber.Ctx) error {
 			if !listedForPrefixes(rec, now) {
 				continue
 			}
+			verdict := s.cfg.Engine.VerdictOf(rec)
+			if verdict == indicators.VerdictUnknown {
+				continue // a report whose score has faded: /v1/check says nothing of it either
+			}
 			h := indicators.KeyHash(keys[i])
 			res.Matches = append(res.Matches, FindMatch{Hash: hex.EncodeToString(h[:]), Kind: rec.Kind,
-				Verdict: s.cfg.Engine.VerdictOf(rec), Status: rec.Status, Category: rec.Category,
+				Verdict: verdict, Status: rec.Status, Category: rec.Category,
 				Reports: rec.Reports, FirstSeen: rec.FirstSeen, LastSeen: rec.LastSeen})
 		}
 		slices.SortFunc(res.Matches, func(a, b FindMatch) int { return strings.Compare(a.Hash, b.Hash) })

@@ -66,6 +66,11 @@ type Config struct {
 	// freeze acknowledgements. Default: none (no events are enqueued and
 	// the partner endpoints answer 501).
 	Partners indicators.PartnerStore
+	// Disputes keeps disputes about listed indicators and their filers'
+	// contacts. Default: none (the dispute endpoints answer 501).
+	Disputes indicators.DisputeStore
+	// Links answers GET /v1/indicators/{key}/links. Default: none (501).
+	Links LinkGraphs
 	// CheckStats counts checks in memory; give the Engine its Record method
 	// as EngineOptions.OnCheck. Default: a fresh one (which then counts
 	// nothing unless the Engine was given it).
@@ -93,6 +98,9 @@ type Config struct {
 	// ReportLimit bounds new citizen reports per client IP (police and
 	// admin keys are exempt). Default 10 per hour.
 	ReportLimit Limit
+	// DisputeLimit bounds new disputes per client IP (police and admin
+	// keys are exempt). Default 5 per hour.
+	DisputeLimit Limit
 	// BodyLimit bounds request bodies, except imports. Default 1 MiB.
 	BodyLimit int
 	// ImportBodyLimit bounds the body of POST /v1/indicators:import.
@@ -146,6 +154,7 @@ func (cfg Config) withDefaults() Config {
 	cfg.PublicLimit = cfg.PublicLimit.orDefault(DefaultPublicLimit)
 	cfg.KeyLimit = cfg.KeyLimit.orDefault(DefaultKeyLimit)
 	cfg.ReportLimit = cfg.ReportLimit.orDefault(DefaultReportLimit)
+	cfg.DisputeLimit = cfg.DisputeLimit.orDefault(DefaultDisputeLimit)
 	if cfg.BodyLimit <= 0 {
 		cfg.BodyLimit = DefaultBodyLimit
 	}
@@ -187,6 +196,9 @@ type Server struct {
 	prefixes      *prefixIndex
 	top           *topCache
 
+	// disputeLimiter bounds POST /v1/disputes per IP.
+	disputeLimiter *limiter
+
 	// mu guards ln and stop, set by Open.
 	mu   sync.Mutex
 	ln   net.Listener
@@ -202,6 +214,7 @@ func New(cfg Config) *Server {
 	s.ipLimiter = newLimiter(cfg.PublicLimit, cfg.Now)
 	s.keyLimiter = newLimiter(cfg.KeyLimit, cfg.Now)
 	s.reportLimiter = newLimiter(cfg.ReportLimit, cfg.Now)
+	s.disputeLimiter = newLimiter(cfg.DisputeLimit, cfg.Now)
 	s.flusher = newStatsFlusher(cfg.CheckStats, cfg.Stats, cfg.Location, cfg.Now)
 	s.prefixes = newPrefixIndex(cfg.Store, cfg.Prefixes, cfg.Now, cfg.Logger)
 	s.metrics = newMetrics(cfg.CheckStats, cfg.Filters)
@@ -270,12 +283,19 @@ func (s *Server) routes() {
 	app.Post("/v1/indicators", require(indicators.RolePolice), s.createIndicator)
 	app.Get("/v1/indicators", require(indicators.RolePolice), s.listIndicators)
 	app.Get("/v1/indicators/:key", require(indicators.RolePolice), s.getIndicator)
+	app.Get("/v1/indicators/:key/links", require(indicators.RolePolice), s.getLinks)
 	app.Post("/v1/indicators/:key/confirm", require(indicators.RolePolice), s.confirmIndicator)
 	app.Post("/v1/indicators/:key/delist", require(indicators.RolePolice), s.delistIndicator)
 
 	app.Get("/v1/keys", require(indicators.RoleAdmin), s.listKeys)
 	app.Post("/v1/keys", require(indicators.RoleAdmin), s.createKey)
 	app.Post("/v1/keys/:id/revoke", require(indicators.RoleAdmin), s.revokeKey)
+
+	app.Post("/v1/disputes", s.limitDisputes, s.createDispute)
+	app.Get("/v1/disputes", require(indicators.RolePolice), s.listDisputes)
+	app.Get("/v1/disputes/:id", require(indicators.RolePolice), s.getDispute)
+	app.Post("/v1/disputes/:id/uphold", require(indicators.RolePolice), s.upholdDispute)
+	app.Post("/v1/disputes/:id/accept", require(indicators.RolePolice), s.acceptDispute)
 
 	app.Get("/v1/audit", require(indicators.RoleAdmin), s.listAudit)
 	app.Get("/v1/stats", s.stats)

@@ -76,6 +76,10 @@ type ImportOptions struct {
 	// Source names the feed; it is recorded on every indicator, and is what
 	// `feeds drop` removes. Required.
 	Source string
+	// IgnoreDates records every item as seen on the import's day, whatever
+	// date the feed gives: for demonstration samples whose dates are years
+	// old, which would otherwise have faded (see indicators.Scoring).
+	IgnoreDates bool
 	// Status of new indicators: reported (default) or confirmed. Confirmed is
 	// for police and admin imports only: Import does not check who asks, the
 	// CLI and the API do.
@@ -492,7 +496,7 @@ func normalizeItem(it *Item) (indicators.Key, error) {
 // Sources slice.
 func (imp *importer) record(key indicators.Key, it *Item, src []indicators.Source) indicators.Record {
 	seen := imp.day
-	if !it.Seen.IsZero() {
+	if !it.Seen.IsZero() && !imp.opts.IgnoreDates {
 		seen = it.Seen.UTC()
 	}
 	cat := it.Category

@@ -33,9 +33,10 @@ type EngineOptions struct {
 	// write on another replica can take to show in this one's answers.
 	// Default 5s.
 	CacheTTL time.Duration
-	// DangerousReports is how many reports (or distinct sources) make an
-	// unconfirmed indicator dangerous rather than suspicious. Default 3.
-	DangerousReports int
+	// Scoring turns a listed indicator's evidence into a score and the
+	// score into a verdict, with citizen reports fading with age. The zero
+	// value is the documented default (README, "How verdicts are scored").
+	Scoring Scoring
 	// Now is the clock, injected by tests. Default time.Now.
 	Now func() time.Time
 	// Logger receives store failures; it never receives what was checked.
@@ -46,6 +47,23 @@ type EngineOptions struct {
 	// OnCheck, if set, is called once per checked input with its kind and
 	// whether the verdict was other than unknown (stats and metrics).
 	OnCheck func(kind Kind, verdict Verdict)
+	// Links, if set, counts the listed indicators named in the same
+	// reports as a listed hit (Result.Linked). Links implements it.
+	Links LinkCounter
+	// Disputes, if set, says whether a listed hit has an open dispute
+	// (Result.Disputed). The report stores implement it.
+	Disputes DisputeChecker
+}
+
+// LinkCounter counts the indicators linked to a listed one; see Links.
+type LinkCounter interface {
+	Linked(ctx context.Context, key Key) (*Linked, error)
+}
+
+// DisputeChecker tells whether a listed indicator has an open dispute; see
+// DisputeStore.
+type DisputeChecker interface {
+	Disputed(ctx context.Context, key Key) (bool, error)
 }
 
 // Engine answers checks: normalize → filter → (on a hit) LRU → Store →
@@ -64,9 +82,6 @@ func NewEngine(store Store, filter Filter, opts EngineOptions) *Engine {
 	}
 	if opts.CacheTTL <= 0 {
 		opts.CacheTTL = 5 * time.Second
-	}
-	if opts.DangerousReports <= 0 {
-		opts.DangerousReports = 3
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -119,7 +134,12 @@ func (e *Engine) CheckParsed(ctx context.Context, p Parsed) Result {
 			}
 		}
 	}
-	r := Result{Input: p.Input, Kind: p.Kind, Key: p.Key, Canonical: p.Canonical}
+	r := Result{Input: p.Input, Kind: p.Kind, Key: p.Key, Canonical: p.Canonical, ConvertedFrom: p.ConvertedFrom}
+	if p.QR != nil {
+		// A copy: ApplyExpected and callers may change the Result's QR.
+		qr := *p.QR
+		r.QR = &qr
+	}
 	e.resolve(ctx, &r, hit)
 	return r
 }
@@ -178,9 +198,11 @@ func (e *Engine) confirm(ctx context.Context, r *Result, hits []Key) {
 		return
 	}
 	now := e.opts.Now()
-	// The most severe listed report, and the allowlist entry, decide
-	// together: see pick.
+	// The highest scoring listed report, and the allowlist entry, decide
+	// together: see pick. A report whose score has faded below the
+	// suspicious threshold counts as not listed.
 	var report, trusted *Record
+	var reportScore float64
 	for _, rec := range recs {
 		if !rec.Listed(now) {
 			continue
@@ -191,15 +213,22 @@ func (e *Engine) confirm(ctx context.Context, r *Result, hits []Key) {
 			}
 			continue
 		}
-		if report == nil || verdictRank(e.verdictOf(rec)) > verdictRank(e.verdictOf(report)) {
-			report = rec
+		score := e.opts.Scoring.Score(rec, now)
+		if score < e.opts.Scoring.SuspiciousAt() {
+			continue
+		}
+		if report == nil || score > reportScore {
+			report, reportScore = rec, score
 		}
 	}
 	best, other := pick(report, trusted)
 	if best == nil {
-		return // every hit was a false positive, delisted or expired
+		return // every hit was a false positive, delisted, expired or faded
 	}
-	r.Verdict = e.verdictOf(best)
+	r.Verdict = e.verdictAt(best, now)
+	if best == report {
+		r.Score = reportScore
+	}
 	r.Status, r.Category, r.Reports = best.Status, best.Category, best.Reports
 	r.Sources = best.SourceNames()
 	fs, ls := best.FirstSeen, best.LastSeen
@@ -208,7 +237,31 @@ func (e *Engine) confirm(ctx context.Context, r *Result, hits []Key) {
 		r.Matched = best.Key
 	}
 	if other != nil {
-		r.Also = &Also{Key: other.Key, Verdict: e.verdictOf(other), Status: other.Status, Reports: other.Reports}
+		r.Also = &Also{Key: other.Key, Verdict: e.verdictAt(other, now), Status: other.Status, Reports: other.Reports}
+	}
+	if best != trusted {
+		e.annotate(ctx, r, best.Key)
+	}
+}
+
+// annotate adds the dispute flag and link counts of a listed (reported or
+// confirmed) hit. They are extra reads only listed hits pay for, and
+// neither changes the verdict: a failure is logged and the field left out
+// rather than the answer degraded.
+func (e *Engine) annotate(ctx context.Context, r *Result, key Key) {
+	if e.opts.Disputes != nil {
+		disputed, err := e.opts.Disputes.Disputed(ctx, key)
+		if err != nil {
+			e.opts.Logger.Warn("dispute lookup failed; answering without it", "kind", r.Kind, "err", err)
+		}
+		r.Disputed = disputed
+	}
+	if e.opts.Links != nil {
+		linked, err := e.opts.Links.Linked(ctx, key)
+		if err != nil {
+			e.opts.Logger.Warn("link lookup failed; answering without it", "kind", r.Kind, "err", err)
+		}
+		r.Linked = linked
 	}
 }
 
@@ -247,34 +300,18 @@ func (e *Engine) lookalike(r *Result) {
 	}
 }
 
-// VerdictOf returns the verdict a check matching rec gives (rec must be
+// VerdictOf returns the verdict a check matching rec gives now (rec must be
 // listed): for answers built outside Check, such as hashes:find, so that
-// they agree with it.
-func (e *Engine) VerdictOf(rec *Record) Verdict { return e.verdictOf(rec) }
+// they agree with it. A report whose score has faded answers unknown.
+func (e *Engine) VerdictOf(rec *Record) Verdict { return e.verdictAt(rec, e.opts.Now()) }
 
-// verdictOf maps a listed record to a verdict.
-func (e *Engine) verdictOf(rec *Record) Verdict {
-	switch {
-	case rec.Status == StatusConfirmed:
-		return VerdictDangerous
-	case rec.Status == StatusTrusted:
+// verdictAt maps a listed record to a verdict at now: trusted for the
+// allowlist, otherwise from its score.
+func (e *Engine) verdictAt(rec *Record, now time.Time) Verdict {
+	if rec.Status == StatusTrusted {
 		return VerdictTrusted
-	case rec.Reports >= e.opts.DangerousReports || len(rec.Sources) >= e.opts.DangerousReports:
-		return VerdictDangerous
 	}
-	return VerdictSuspicious
-}
-
-// verdictRank orders the verdicts of reports: when several keys of one
-// check are reported, the most severe decides.
-func verdictRank(v Verdict) int {
-	switch v {
-	case VerdictDangerous:
-		return 2
-	case VerdictSuspicious:
-		return 1
-	}
-	return 0
+	return e.opts.Scoring.VerdictFor(e.opts.Scoring.Score(rec, now))
 }
 
 // records returns the listed records among keys, through the LRU.

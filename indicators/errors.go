@@ -40,6 +40,18 @@ const (
 	CodeInvalidKey      = "invalid_key"
 	CodeUndetected      = "undetected_kind"
 	CodeInvalidRecord   = "invalid_record"
+	// CodeUnknownOldPrefix: an 11-digit 01xx number whose prefix was not
+	// one of the pre-2018 mobile prefixes (see OldMobilePrefixes).
+	CodeUnknownOldPrefix = "unknown_old_prefix"
+	// CodeInvalidQR: a payment QR payload that is not well-formed EMVCo
+	// (truncated, bad lengths, missing mandatory tags).
+	CodeInvalidQR = "invalid_qr"
+	// CodeQRChecksum: a payment QR payload whose CRC (tag 63) does not
+	// match, so it was altered or misread.
+	CodeQRChecksum = "qr_bad_crc"
+	// CodeQRNoAccount: a well-formed payment QR without a NAPAS account
+	// (tag 38 with GUID A000000727), e.g. a card-scheme or e-wallet code.
+	CodeQRNoAccount = "qr_no_account"
 )
 
 // InputError describes why an input was rejected, with a stable machine code

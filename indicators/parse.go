@@ -11,6 +11,12 @@ type Parsed struct {
 	Kind      Kind   `json:"kind"`
 	Key       Key    `json:"key"`
 	Canonical string `json:"canonical"` // for URLs the full canonical URL; else the key's value
+	// ConvertedFrom is the input when it was an old 11-digit mobile
+	// number that Key holds in its current 10-digit form.
+	ConvertedFrom string `json:"converted_from,omitempty"`
+	// QR is set when the input was a VietQR payload: Key is the account
+	// it pays to, QR what else it says.
+	QR *PaymentQR `json:"qr,omitempty"`
 }
 
 // Parse decides what kind of indicator free text names and normalizes it, so
@@ -19,6 +25,8 @@ type Parsed struct {
 //
 // Decision order (first match wins):
 //
+//  0. a VietQR payment payload ("000201…", the text in a payment QR code)
+//     → bank_account of the account it pays, with Parsed.QR.
 //  1. "tel:" links and text made only of digits and phone punctuation → phone.
 //     A bare number is always taken as a phone: account numbers reuse phone
 //     numbers, so a number alone cannot name an account; the bank is needed.
@@ -35,6 +43,9 @@ func Parse(input string) (Parsed, error) {
 	if len(s) > MaxInputLen {
 		return Parsed{}, inputErr(CodeTooLong, "input longer than %d bytes", MaxInputLen)
 	}
+	if LooksLikeVietQR(s) {
+		return ParseVietQR(input)
+	}
 	kind := detectKind(s)
 	if kind == "" {
 		return Parsed{}, inputErr(CodeUndetected, "not a phone number, bank account, domain or link")
@@ -43,7 +54,23 @@ func Parse(input string) (Parsed, error) {
 }
 
 // ParseAs normalizes input as the given kind.
+// A phone that was an old 11-digit mobile number has ConvertedFrom set; a
+// bank_account given as a VietQR payload has QR set.
 func ParseAs(kind Kind, input string) (Parsed, error) {
+	switch {
+	case kind == KindPhone:
+		key, converted, err := NormalizePhoneConverted(input)
+		if err != nil {
+			return Parsed{}, err
+		}
+		p := Parsed{Input: input, Kind: kind, Key: key, Canonical: key.Value()}
+		if converted {
+			p.ConvertedFrom = input
+		}
+		return p, nil
+	case kind == KindBankAccount && LooksLikeVietQR(input):
+		return ParseVietQR(input)
+	}
 	key, err := Normalize(kind, input)
 	if err != nil {
 		return Parsed{}, err

@@ -29,6 +29,10 @@ package indicators
 //     scheme and an extension marker (ext, ext., extn, extension, x, #,
 //     ";ext="); the extension itself is dropped because a reported number is
 //     the line, not the desk.
+//   - Old 11-digit mobile numbers ("0166 123 4567", "+84 166 123 4567") are
+//     converted to their current 10-digit form ("+84361234567") after
+//     parsing, whichever path parsed them: the line is the same, so the
+//     key must be. The table and the reasons are in oldprefix.go.
 //   - The key holds 7 to 15 digits (E.164's limit), even where phonenumbers'
 //     metadata would allow a longer or shorter number, and it is a fixed
 //     point: where phonenumbers would parse its own E.164 output differently
@@ -79,9 +83,23 @@ const maxPhoneNormalizeRounds = 3
 // CodePhoneTooShort, CodePhoneTooLong, CodePhoneImpossible or
 // CodeInvalidPhone. The canonical value is a fixed point:
 // NormalizePhone(key.Value()) returns key.
+//
+// An old 11-digit mobile number (before the 2018 renumbering, e.g. "0166
+// 123 4567" or "+84 166 123 4567") gives the key of its current form
+// ("phone:+84361234567"); an 11-digit 01xx number whose prefix was never a
+// mobile prefix is CodeUnknownOldPrefix. NormalizePhoneConverted also says
+// whether the number was converted.
 func NormalizePhone(s string) (Key, error) {
-	k, err := normalizePhone(s, true)
+	k, _, err := normalizePhone(s, true)
 	return Key(k), err
+}
+
+// NormalizePhoneConverted is NormalizePhone that also reports whether s was
+// an old 11-digit mobile number converted to its current form, so that the
+// answer can say so.
+func NormalizePhoneConverted(s string) (key Key, converted bool, err error) {
+	k, converted, err := normalizePhone(s, true)
+	return Key(k), converted, err
 }
 
 // IsPossiblePhone reports whether NormalizePhone(s) would succeed. It gives
@@ -90,36 +108,52 @@ func NormalizePhone(s string) (Key, error) {
 // are phone numbers too (banks let customers use their number as the
 // account), so a true result does not mean the text is not an account.
 func IsPossiblePhone(s string) bool {
-	_, err := normalizePhone(s, false)
+	_, _, err := normalizePhone(s, false)
 	return err == nil
 }
 
 // normalizePhone returns the key for s, or "" when wantKey is false (the
-// caller only wants to know whether s is a possible number).
-func normalizePhone(s string, wantKey bool) (string, error) {
+// caller only wants to know whether s is a possible number), and whether s
+// was an old 11-digit mobile number (see oldprefix.go).
+func normalizePhone(s string, wantKey bool) (string, bool, error) {
 	if len(s) > MaxInputLen {
-		return "", inputErr(CodeTooLong, "input longer than %d bytes", MaxInputLen)
+		return "", false, inputErr(CodeTooLong, "input longer than %d bytes", MaxInputLen)
 	}
 	var scratch [maxPhoneDigits + 1]byte
 	cleaned, err := cleanPhone(s, scratch[:0])
 	if err != nil {
-		return "", err
+		return "", false, err
 	}
+	var conv [9]byte
 	if nsn, ok := fastVNPhone(cleaned); ok {
-		if !wantKey {
-			return "", nil
+		nsn, old, err := convertOldMobile(nsn, &conv)
+		if err != nil || !wantKey {
+			return "", old, err
 		}
 		const prefix = string(KindPhone) + ":+84"
 		var key [len(prefix) + 10]byte
 		n := copy(key[:], prefix)
 		n += copy(key[n:], nsn)
-		return string(key[:n]), nil
+		return string(key[:n]), old, nil
 	}
 	e164, err := parsePhone(string(cleaned))
-	if err != nil || !wantKey {
-		return "", err
+	if err != nil {
+		return "", false, err
 	}
-	return string(KindPhone) + ":" + e164, nil
+	// Forms the fast path leaves to phonenumbers ("+84 0 166…") can still
+	// reach an old mobile number.
+	old := false
+	if nsn, ok := strings.CutPrefix(e164, "+84"); ok {
+		var b []byte
+		if b, old, err = convertOldMobile([]byte(nsn), &conv); err != nil {
+			return "", old, err
+		}
+		e164 = "+84" + string(b)
+	}
+	if !wantKey {
+		return "", old, nil
+	}
+	return string(KindPhone) + ":" + e164, old, nil
 }
 
 // cleanPhone maps s in one pass to an optional '+' followed by ASCII digits,

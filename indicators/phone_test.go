@@ -109,7 +109,7 @@ func TestPhoneFastPath(t *testing.T) {
 			continue
 		}
 		checked++
-		want, wantErr := libraryPhone(cleaned)
+		want, wantErr := renumbered(libraryPhone(cleaned))
 		got, err := indicators.NormalizePhone(cleaned)
 		if (err == nil) != (wantErr == nil) || (err == nil && string(got) != want) {
 			t.Errorf("NormalizePhone(%q) = %q, %v; phonenumbers says %q, %v", cleaned, got, err, want, wantErr)

@@ -49,8 +49,8 @@ type Result struct {
 	Also *Also `json:"also,omitempty"`
 	// LookalikeOf is the trusted domain this domain or link imitates.
 	LookalikeOf string `json:"lookalike_of,omitempty"`
-	// Score is the evidence score (0–100) the verdict of a listed,
-	// unconfirmed indicator comes from; see the README for the rules.
+	// Score is the evidence score (0–100) the verdict of a listed
+	// indicator comes from (100 when police confirmed it); see the README.
 	Score float64 `json:"score,omitempty"`
 	// Disputed is true while someone who says they own the indicator has
 	// an open dispute about it.

@@ -15,9 +15,10 @@ func (m *Main) runCheck(ctx context.Context, args []string) error {
 	fs.SetOutput(m.Stderr)
 	asJSON := fs.Bool("json", false, "print one JSON object per input")
 	kind := fs.String("kind", "", "treat every input as this kind (phone, bank_account, domain, url) instead of auto-detecting")
+	expect := fs.String("expect-account", "", "for a VietQR payload: the account you meant to pay (\"VCB 0011004353201\" or the number); warns when the QR pays another")
 	cfg := m.storeFlags(fs)
 	fs.Usage = func() {
-		fmt.Fprintln(m.Stderr, "usage: scamcheck check [--json] [--kind K] [--data DIR | --redis URL] INPUT...")
+		fmt.Fprintln(m.Stderr, "usage: scamcheck check [--json] [--kind K] [--expect-account ACCOUNT] [--data DIR | --redis URL] INPUT...")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -52,6 +53,11 @@ func (m *Main) runCheck(ctx context.Context, args []string) error {
 			r = engine.CheckAs(ctx, k, in)
 		} else {
 			r = engine.Check(ctx, in)
+		}
+		if r.Error == nil {
+			if err := indicators.ApplyExpected(&r, *expect); err != nil {
+				return fmt.Errorf("--expect-account: %w", err)
+			}
 		}
 		if r.Error != nil {
 			invalid++
@@ -90,6 +96,22 @@ func (m *Main) printResult(r indicators.Result) {
 	fmt.Fprintf(m.Stdout, "%s\n  %s (%s)  %s\n", r.Input, verdictVI[r.Verdict], r.Verdict, r.Key)
 	if r.Reports > 0 {
 		fmt.Fprintf(m.Stdout, "  reports: %d  category: %s  sources: %s\n", r.Reports, r.Category, strings.Join(r.Sources, ", "))
+	}
+	if r.ConvertedFrom != "" {
+		fmt.Fprintf(m.Stdout, "  số cũ 11 số, đã đổi / old 11-digit number, converted: %s → %s\n", r.ConvertedFrom, r.Canonical)
+	}
+	if qr := r.QR; qr != nil {
+		fmt.Fprintf(m.Stdout, "  QR: %s (BIN %s) %s", qr.Bank, qr.BIN, qr.AccountMasked)
+		if qr.AmountVND > 0 {
+			fmt.Fprintf(m.Stdout, "  %d VND", qr.AmountVND)
+		}
+		if qr.Message != "" {
+			fmt.Fprintf(m.Stdout, "  %q", qr.Message)
+		}
+		fmt.Fprintln(m.Stdout)
+		if qr.Mismatch {
+			fmt.Fprintf(m.Stdout, "  CẢNH BÁO: mã QR chuyển tiền đến tài khoản khác %s / WARNING: the QR pays another account than %s\n", qr.Expected, qr.Expected)
+		}
 	}
 	if r.Degraded {
 		fmt.Fprintln(m.Stdout, "  (store unreachable: answer degraded)")

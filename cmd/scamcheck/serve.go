@@ -20,9 +20,12 @@ import (
 )
 
 // serveStores is what the backends' concrete stores implement besides
-// indicators.Store: reports, keys, audit and stats live in the same store.
+// indicators.Store: reports (with their link index), disputes, keys, audit
+// and stats live in the same store.
 type serveStores interface {
 	indicators.ReportStore
+	indicators.LinkIndex
+	indicators.DisputeStore
 	indicators.KeyStore
 	indicators.AuditLog
 	indicators.StatsStore
@@ -46,16 +49,22 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 	ratePublic := fs.Int("rate-public", api.DefaultPublicLimit.Requests, "requests per minute per client IP without a key (0: unlimited)")
 	rateKey := fs.Int("rate-key", api.DefaultKeyLimit.Requests, "requests per minute per API key (0: unlimited)")
 	rateReports := fs.Int("rate-reports", api.DefaultReportLimit.Requests, "citizen reports per hour per client IP (0: unlimited)")
+	rateDisputes := fs.Int("rate-disputes", api.DefaultDisputeLimit.Requests, "disputes per hour per client IP (0: unlimited)")
 	rebuildEvery := fs.Duration("rebuild-check", time.Minute, "how often to check whether the filters outgrew their capacity and rebuild them")
 	proxyHeader := fs.String("proxy-header", m.Getenv("SCAMCHECK_PROXY_HEADER"), "header with the client IP set by a reverse proxy, e.g. X-Forwarded-For (env SCAMCHECK_PROXY_HEADER)")
 	retention := fs.String("contact-retention", cmp.Or(m.Getenv("SCAMCHECK_CONTACT_RETENTION"), "365d"), "delete reporters' contact data older than this (env SCAMCHECK_CONTACT_RETENTION)")
 	trusted := fs.String("trusted-proxies", m.Getenv("SCAMCHECK_TRUSTED_PROXIES"), "comma-separated proxy IPs/CIDRs whose proxy header is believed")
 	cfg := m.storeFlags(fs)
+	scoringOf := scoringFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return exitError{code: 2}
 	}
 	if fs.NArg() > 0 {
 		return usageErr(m, "scamcheck serve [--listen ADDR] [flags]")
+	}
+	scoring, err := scoringOf()
+	if err != nil {
+		return err
 	}
 	keep, err := parseTTL(*retention)
 	if err != nil {
@@ -102,10 +111,13 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("load the allowlist for lookalike detection: %w", err)
 	}
-	engine := indicators.NewEngine(b.Store, set, indicators.EngineOptions{Logger: logger, OnCheck: stats.Record, Lookalikes: looks})
+	links := indicators.NewLinks(stores, b.Store, nil)
+	engine := indicators.NewEngine(b.Store, set, indicators.EngineOptions{Logger: logger, OnCheck: stats.Record, Lookalikes: looks, Scoring: scoring,
+		Links: links, Disputes: stores})
 	srv := api.New(api.Config{
 		Engine: engine, Store: b.Store, Reports: stores, Keys: stores, Audit: stores, Stats: stores,
 		CheckStats: stats, Publisher: b, Filters: set, Logger: logger, Partners: partnerStoreOf(b),
+		Disputes: stores, Links: links,
 		Ready: func(ctx context.Context) error {
 			if b.Filters() == nil {
 				return errors.New("filters not loaded")
@@ -115,6 +127,7 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 		PublicLimit:    perWindow(*ratePublic, time.Minute),
 		KeyLimit:       perWindow(*rateKey, time.Minute),
 		ReportLimit:    perWindow(*rateReports, time.Hour),
+		DisputeLimit:   perWindow(*rateDisputes, time.Hour),
 		ProxyHeader:    *proxyHeader,
 		TrustedProxies: splitList(*trusted),
 	})
@@ -140,7 +153,7 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 	purgeDone := make(chan struct{})
 	go func() {
 		defer close(purgeDone)
-		purgeLoop(rctx, stores, keep, logger)
+		purgeLoop(rctx, withDisputeContacts{stores}, keep, logger)
 	}()
 
 	<-ctx.Done()
@@ -157,6 +170,21 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 	}
 	logger.Info("stopped")
 	return nil
+}
+
+// withDisputeContacts makes the contact purge cover the contacts of
+// dispute filers too: one retention for every contact the centre holds.
+type withDisputeContacts struct{ serveStores }
+
+// PurgeContacts purges reporters' and then filers' contacts made before
+// the cutoff and returns how many were deleted in all.
+func (w withDisputeContacts) PurgeContacts(ctx context.Context, before time.Time) (int, error) {
+	n, err := w.serveStores.PurgeContacts(ctx, before)
+	if err != nil {
+		return n, err
+	}
+	m, err := w.PurgeDisputeContacts(ctx, before)
+	return n + m, err
 }
 
 // perWindow maps a flag's count to a limit; 0 means unlimited.
@@ -234,7 +262,9 @@ func loadSamples(ctx context.Context, b *backend.Backend, logger *slog.Logger) e
 		if s.Trusted {
 			sum, err = importTrusted(ctx, b, f, format, s.Source)
 		} else {
-			sum, err = feeds.Import(ctx, b.Store, b, f, feeds.ImportOptions{Format: format, Source: s.Source})
+			// The samples are years old; dated as loaded, they show a new
+			// user live answers instead of faded ones.
+			sum, err = feeds.Import(ctx, b.Store, b, f, feeds.ImportOptions{Format: format, Source: s.Source, IgnoreDates: true})
 		}
 		f.Close()
 		if err != nil {

@@ -23,6 +23,7 @@ import (
 //	contacts         report id → Contact, JSON
 //	contact_time     created (8 bytes, ordered) + report id → nothing, so
 //	                 that PurgeContacts seeks instead of scanning
+//	report_keys      the link index, written with the report (links.go)
 //
 // Buckets are created by the first write that needs them; a read of a
 // bucket that does not exist yet sees it empty. Reports are few next to
@@ -106,6 +107,9 @@ func (s *Store) CreateReport(ctx context.Context, r indicators.Report, c *indica
 			return err
 		}
 		if err := putStatus(bs[1], r.Status, id); err != nil {
+			return err
+		}
+		if err := putLinks(tx, &r); err != nil {
 			return err
 		}
 		if cdata == nil {

@@ -21,6 +21,9 @@ import (
 //	P:{reports}:idx:<status>    sorted set, scores 0: the ids in that status
 //	P:{reports}:ctime           sorted set: report id scored by its contact's
 //	                            creation time in Unix microseconds
+//	P:{reports}:k:<key>         sorted set, scores 0: the ids of the reports
+//	                            naming an indicator key (links.go)
+//	P:{reports}:d:…             disputes (disputes.go)
 //
 // Every key shares the hash tag {reports}, so all of them live in one slot
 // and each write is one Lua script on any topology: a report is created
@@ -42,11 +45,13 @@ var _ indicators.ReportStore = (*Store)(nil)
 // round trip.
 const purgeBatch = 500
 
-// createReportScript stores a report, its index entries and, when given
-// (five keys), its contact and the contact's purge entry.
+// createReportScript stores a report, its index entries, its links (the
+// report id in the link index of every key it names, links.go) and, when
+// given, its contact and the contact's purge entry.
 //
-//	KEYS: report, idx:all, idx:<status>[, contact, ctime]
-//	ARGV: id, report JSON[, contact JSON, contact time score]
+//	KEYS: report, idx:all, idx:<status>, contact, ctime, link...
+//	ARGV: id, report JSON, "1" when there is a contact, contact JSON,
+//	      contact time score
 //
 // It returns 0 when the report exists, 1 when created.
 var createReportScript = redis.NewScript(`
@@ -54,9 +59,12 @@ if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 redis.call('SET', KEYS[1], ARGV[2])
 redis.call('ZADD', KEYS[2], 0, ARGV[1])
 redis.call('ZADD', KEYS[3], 0, ARGV[1])
-if #KEYS == 5 then
-  redis.call('SET', KEYS[4], ARGV[3])
-  redis.call('ZADD', KEYS[5], ARGV[4], ARGV[1])
+if ARGV[3] == '1' then
+  redis.call('SET', KEYS[4], ARGV[4])
+  redis.call('ZADD', KEYS[5], ARGV[5], ARGV[1])
+end
+for i = 6, #KEYS do
+  redis.call('ZADD', KEYS[i], 0, ARGV[1])
 end
 return 1
 `)
@@ -124,8 +132,11 @@ func (s *Store) CreateReport(ctx context.Context, r indicators.Report, c *indica
 	if err != nil {
 		return fmt.Errorf("redisstore: create report: %w", err)
 	}
-	keys := []string{s.reportKey(r.ID), s.reportIndexKey(""), s.reportIndexKey(r.Status)}
-	args := []any{r.ID, rdata}
+	keys := []string{s.reportKey(r.ID), s.reportIndexKey(""), s.reportIndexKey(r.Status), s.contactKey(r.ID), s.contactTimeKey()}
+	for _, k := range r.Keys {
+		keys = append(keys, s.linkKey(k))
+	}
+	args := []any{r.ID, rdata, "0", "", "0"}
 	if r.HasContact {
 		contact := *c
 		contact.ReportID = r.ID
@@ -136,8 +147,7 @@ func (s *Store) CreateReport(ctx context.Context, r indicators.Report, c *indica
 		if err != nil {
 			return fmt.Errorf("redisstore: create report: contact: %w", err)
 		}
-		keys = append(keys, s.contactKey(r.ID), s.contactTimeKey())
-		args = append(args, cdata, strconv.FormatInt(contact.CreatedAt.UnixMicro(), 10))
+		args[2], args[3], args[4] = "1", cdata, strconv.FormatInt(contact.CreatedAt.UnixMicro(), 10)
 	}
 	created, err := createReportScript.Run(ctx, s.client, keys, args...).Int()
 	if err != nil {
