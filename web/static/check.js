@@ -1,6 +1,7 @@
 // The citizen page: kind detection as you type, the check and its result
 // card, and the report form. Everything goes to this server's own API
-// (/v1/check, /v1/reports); nothing else is fetched.
+// (/v1/check, /v1/reports); nothing else is fetched. qr.js adds the
+// payment QR scan and the dispute form on top of what this file exposes.
 "use strict";
 (function () {
   var el = SC.el, both = SC.both;
@@ -54,6 +55,11 @@
 
   // Exposed so that the browser tests can hold it to the Go original.
   SC.detectKind = detectKind;
+  // Exposed for qr.js, so that a scanned QR gets the same card, errors
+  // and kind labels as a typed check.
+  SC.errors = ERRORS;
+  SC.getJSON = function (url, opts) { return getJSON(url, opts); };
+  SC.showKind = function (input, out) { showKind(input, out); };
 
   var KINDS = {
     phone: ["Số điện thoại", "Phone number"],
@@ -95,6 +101,10 @@
     invalid_domain: ["Tên miền không hợp lệ.", "That is not a valid domain."],
     invalid_url: ["Đường link không hợp lệ.", "That is not a valid link."],
     undetected_kind: ["Không nhận ra đây là số điện thoại, tài khoản, tên miền hay đường link. Với tài khoản, hãy ghi cả tên ngân hàng.", "This does not look like a phone number, account, domain or link. For an account, include the bank's name."],
+    unknown_old_prefix: ["Số 11 chữ số này không có đầu số cũ nào của mạng di động trước năm 2018. Hãy kiểm tra lại số.", "This 11-digit number does not start with any mobile prefix used before 2018. Check the number again."],
+    invalid_qr: ["Mã QR này không đúng chuẩn mã chuyển khoản (có thể bị cắt hoặc hỏng). Đừng chuyển tiền theo mã này.", "This QR code is not a well-formed payment code (it may be cut off or damaged). Do not pay with it."],
+    qr_bad_crc: ["Mã QR này đã bị sửa hoặc đọc sai (sai mã kiểm tra). Đừng chuyển tiền theo mã này; hãy xin người nhận mã khác.", "This QR code has been altered or misread (its checksum is wrong). Do not pay with it; ask the recipient for another code."],
+    qr_no_account: ["Mã QR này không chứa tài khoản ngân hàng VietQR (có thể là mã ví điện tử hoặc mã thẻ).", "This QR code holds no VietQR bank account (it may be an e-wallet or card code)."],
     rate_limited: ["Bạn gửi quá nhiều yêu cầu. Hãy thử lại sau ít phút.", "Too many requests. Please try again in a few minutes."],
     network: ["Không kết nối được máy chủ. Hãy thử lại.", "Could not reach the server. Please try again."],
     consent: ["Bạn đã ghi thông tin liên hệ: hãy đánh dấu ô đồng ý, hoặc xóa thông tin liên hệ.", "You gave contact details: tick the consent box, or clear them."],
@@ -168,6 +178,8 @@
   // accounts, whose canonical form starts with the bank's BIN, a number
   // people do not know: there the citizen's own words are clearer.
   function shown(r) {
+    // A QR payload is a long code nobody can read: name what it pays.
+    if (r.qr) return (r.qr.bank || r.qr.bin) + " " + r.qr.account_masked;
     if (r.kind === "bank_account" && r.input) return r.input;
     return r.canonical || r.input;
   }
@@ -178,6 +190,19 @@
     function fact(vi, en, value) {
       facts.appendChild(el("dt", null, both(vi, en)));
       facts.appendChild(el("dd", null, value));
+    }
+    var qr = r.qr;
+    if (qr) {
+      fact("Ngân hàng nhận tiền", "Receiving bank", qr.bank ? qr.bank + " (BIN " + qr.bin + ")" : "BIN " + qr.bin);
+      fact(qr.service === "QRIBFTTC" ? "Số thẻ nhận tiền" : "Tài khoản nhận tiền",
+        qr.service === "QRIBFTTC" ? "Receiving card" : "Receiving account", el("code", { "class": "qr-account" }, qr.account_masked));
+      if (qr.amount_vnd) {
+        fact("Số tiền", "Amount", both(qr.amount_vnd.toLocaleString("vi-VN") + " đ", qr.amount_vnd.toLocaleString("en-GB") + " VND"));
+      }
+      if (qr.message) fact("Nội dung chuyển khoản", "Transfer message", qr.message);
+    }
+    if (r.converted_from) {
+      fact("Số cũ", "Old number", both(r.converted_from + " (đã đổi sang số mới từ 2018)", r.converted_from + " (renumbered in 2018)"));
     }
     if (r.kind) fact("Loại", "Type", text(KINDS, r.kind));
     if (r.status && STATUSES[r.status]) fact("Tình trạng", "Status", text(STATUSES, r.status));
@@ -196,11 +221,19 @@
     if (r.matched && r.matched !== r.key) {
       fact("Khớp với", "Matched", el("code", null, r.matched.replace(/^[a-z_]+:/, "")));
     }
+    var linked = linkedText(r.linked);
+    if (linked) fact("Liên quan", "Linked", both(linked[0], linked[1]));
     var exp = explanation(r);
     var list = el("ol", { "class": "steps" }, steps(v).map(li));
     var card = el("section", { "class": "card v-" + v, "aria-labelledby": "verdict-title", "data-verdict": v },
       el("p", { "class": "verdict", id: "verdict-title" }, text(VERDICTS, v)),
       el("p", { "class": "what" }, el("code", null, shown(r))),
+      qr && qr.mismatch ? el("p", { "class": "mismatch", role: "alert", id: "qr-mismatch" }, both(
+        "Cảnh báo: mã QR này chuyển tiền vào tài khoản khác với tài khoản bạn định chuyển (" + (qr.expected || "") + "). Đừng chuyển; hãy hỏi lại người nhận qua một kênh khác.",
+        "Warning: this QR code pays a different account from the one you meant to pay (" + (qr.expected || "") + "). Do not pay; check with the recipient another way.")) : null,
+      r.disputed ? el("p", { "class": "disputed-note", id: "disputed-note" }, both(
+        "Chủ sở hữu đang khiếu nại kết quả này; công an đang xem xét. Trong lúc chờ, hãy vẫn cẩn trọng.",
+        "The owner has disputed this listing and police are reviewing it. Stay careful meanwhile.")) : null,
       // For unknown the API's advice already says what the explanation
       // would: say it once.
       v === "unknown" && r.advice ? null : el("p", null, both(exp[0], exp[1])),
@@ -209,9 +242,27 @@
       el("h3", null, both("Nên làm gì tiếp theo", "What to do next")),
       list,
       el("div", { "class": "actions" },
-        el("button", { type: "button", "class": "secondary", id: "report-this" }, both("Báo cáo lừa đảo này", "Report this scam")))
+        el("button", { type: "button", "class": "secondary", id: "report-this" }, both("Báo cáo lừa đảo này", "Report this scam")),
+        v === "dangerous" || v === "suspicious"
+          ? el("button", { type: "button", "class": "secondary", id: "dispute-this" }, both("Đây là của tôi: khiếu nại", "This is mine: dispute"))
+          : null)
     );
     return card;
+  }
+
+  // linkedText says how many other listed indicators share reports with
+  // this one, by kind, in both languages; null when there are none.
+  function linkedText(l) {
+    if (!l) return null;
+    var parts = [];
+    function add(n, vi, en1, enN) { if (n) parts.push([n + " " + vi, n + " " + (n === 1 ? en1 : enN)]); }
+    add(l.phones, "số điện thoại", "phone number", "phone numbers");
+    add(l.bank_accounts, "tài khoản ngân hàng", "bank account", "bank accounts");
+    add(l.domains, "tên miền", "domain", "domains");
+    add(l.urls, "đường link", "link", "links");
+    if (!parts.length) return null;
+    return ["Xuất hiện cùng " + parts.map(function (p) { return p[0]; }).join(", ") + " đã bị báo cáo",
+      "Appears together with " + parts.map(function (p) { return p[1]; }).join(", ") + " that were reported"];
   }
 
   function renderError(code, message) {
@@ -265,15 +316,22 @@
       var r = await getJSON("/v1/check?q=" + encodeURIComponent(v));
       btn.disabled = false;
       result.removeAttribute("aria-busy");
+      showCheck(v, r);
+    });
+
+    // showCheck renders the answer to a check of input; qr.js uses it too.
+    function showCheck(input, r) {
       var b = r.body || {};
       if (r.status === 200 && !b.error && b.verdict) {
-        lastInput = v;
+        lastInput = input;
         result.replaceChildren(renderResult(b));
       } else {
         var e = b.error || {};
         result.replaceChildren(renderError(e.code || "network", e.message));
       }
-    });
+    }
+    SC.showCheck = showCheck;
+    SC.lastInput = function () { return lastInput; };
 
     result.addEventListener("click", function (ev) {
       if (!ev.target.closest("#report-this")) return;
