@@ -57,8 +57,8 @@ func (s *Server) importIndicators(c *fiber.Ctx) error {
 		if err != nil {
 			return err
 		}
-		if st != indicators.StatusReported && st != indicators.StatusConfirmed {
-			return badRequest("status: an import is reported or confirmed")
+		if st == indicators.StatusDelisted {
+			return badRequest("status: an import is reported, confirmed or trusted")
 		}
 		opts.Status = st
 	}

@@ -80,8 +80,9 @@ type ImportOptions struct {
 	// date the feed gives: for demonstration samples whose dates are years
 	// old, which would otherwise have faded (see indicators.Scoring).
 	IgnoreDates bool
-	// Status of new indicators: reported (default) or confirmed. Confirmed is
-	// for police and admin imports only: Import does not check who asks, the
+	// Status of new indicators: reported (default), confirmed, or trusted
+	// (an allowlist such as "Tín nhiệm mạng"). Confirmed and trusted are for
+	// police and admin imports only: Import does not check who asks, the
 	// CLI and the API do.
 	Status indicators.Status
 	// ConfirmedBy is recorded on indicators that a confirmed import confirms
@@ -215,9 +216,9 @@ func newImporter(store indicators.Store, pub Publisher, opts ImportOptions) (*im
 	switch opts.Status {
 	case "":
 		opts.Status = indicators.StatusReported
-	case indicators.StatusReported, indicators.StatusConfirmed:
+	case indicators.StatusReported, indicators.StatusConfirmed, indicators.StatusTrusted:
 	default:
-		return nil, fmt.Errorf("%w: status %q cannot be imported (want reported or confirmed)", ErrOption, opts.Status)
+		return nil, fmt.Errorf("%w: status %q cannot be imported (want reported, confirmed or trusted)", ErrOption, opts.Status)
 	}
 	if opts.Category != "" && !opts.Category.Valid() {
 		return nil, fmt.Errorf("%w: unknown category %q", ErrOption, opts.Category)
@@ -510,8 +511,14 @@ func (imp *importer) record(key indicators.Key, it *Item, src []indicators.Sourc
 	if r.Kind == indicators.KindPhone || r.Kind == indicators.KindBankAccount {
 		r.HolderName = it.HolderName
 	}
-	if r.Status == indicators.StatusConfirmed {
+	switch r.Status {
+	case indicators.StatusConfirmed:
 		r.ConfirmedBy, r.ConfirmedAt = imp.opts.ConfirmedBy, imp.now
+	case indicators.StatusTrusted:
+		// An allowlist entry is not a report. It never overrides a report
+		// on the same key either: indicators.Merge leaves a listed
+		// record's status alone.
+		r.Reports, r.Category = 0, ""
 	}
 	return r
 }

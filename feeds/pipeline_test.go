@@ -562,3 +562,46 @@ func TestKeySet(t *testing.T) {
 		t.Errorf("%d keys in %d slots", s.n, len(s.slots))
 	}
 }
+
+// An allowlist imports as trusted records with no report count, and a
+// second import of it changes nothing; it never turns a reported key into
+// a trusted one.
+func TestImportTrusted(t *testing.T) {
+	ctx := context.Background()
+	st, err := boltstore.Open(t.TempDir(), boltstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	reported := indicators.NewRecord("domain:bi-bao-cao.vn", "hotline", time.Now())
+	if _, err := st.Upsert(ctx, []indicators.Record{reported}); err != nil {
+		t.Fatal(err)
+	}
+	list := "vietcombank.com.vn\nchinhphu.vn\nbi-bao-cao.vn\n"
+	opts := ImportOptions{Source: "tin-nhiem-mang", Status: indicators.StatusTrusted, Format: FormatPlain,
+		Parse: Options{Kind: indicators.KindDomain}}
+	sum, err := Import(ctx, st, nil, strings.NewReader(list), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Added != 2 || sum.Updated != 1 {
+		t.Fatalf("first import: %+v, want 2 added and the reported key updated (source added)", sum)
+	}
+	again, err := Import(ctx, st, nil, strings.NewReader(list), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Changed() {
+		t.Fatalf("second import changed something: %+v", again)
+	}
+	recs, err := st.Get(ctx, []indicators.Key{"domain:vietcombank.com.vn", "domain:bi-bao-cao.vn"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := recs[0]; r == nil || r.Status != indicators.StatusTrusted || r.Reports != 0 {
+		t.Fatalf("allowlisted record = %+v", r)
+	}
+	if r := recs[1]; r == nil || r.Status != indicators.StatusReported {
+		t.Fatalf("a report must stay a report: %+v", r)
+	}
+}

@@ -212,7 +212,9 @@ func Merge(existing *Record, in Record, now time.Time) (Record, Change) {
 	if in.Reports > out.Reports {
 		out.Reports = in.Reports
 	}
-	if n := len(out.Sources); n > out.Reports {
+	// Each reporting source counts as a report; an allowlist's sources are
+	// not reports.
+	if n := len(out.Sources); n > out.Reports && out.Status != StatusTrusted {
 		out.Reports = n
 	}
 	if out.Status == StatusReported && in.Status == StatusConfirmed {

@@ -52,7 +52,7 @@ func (m *Main) runImport(ctx context.Context, args []string) error {
 	source := fs.String("source", "", "source name recorded on every indicator (default: the file's base name without extension)")
 	mapSpec := fs.String("map", "", `CSV/JSON Lines column map, e.g. "number=0,bank=1,account=2" or "phone=sdt,bank=ngan_hang,account=stk"`)
 	kind := fs.String("kind", "", "kind of every value of a plain list: phone, bank_account, domain, url (default: detect per value)")
-	status := fs.String("status", "reported", "status of new indicators: reported, or confirmed (police/admin only)")
+	status := fs.String("status", "reported", "status of new indicators: reported, confirmed (police/admin only) or trusted (an allowlist, police/admin only)")
 	category := fs.String("category", "", "category for items the feed does not classify: scam, phishing, impersonation, investment, gambling, malware, other")
 	expires := fs.String("expires", "", "unconfirmed indicators expire this long after the import, e.g. 90d (default never)")
 	rejects := fs.String("rejects", "", "write every rejected line to FILE as: line N<TAB>reason<TAB>text")
@@ -84,10 +84,10 @@ func (m *Main) runImport(ctx context.Context, args []string) error {
 		}
 	}
 	switch st := indicators.Status(strings.ToLower(*status)); st {
-	case indicators.StatusReported, indicators.StatusConfirmed:
+	case indicators.StatusReported, indicators.StatusConfirmed, indicators.StatusTrusted:
 		opts.Status = st
 	default:
-		return fmt.Errorf("--status %q: want reported or confirmed", *status)
+		return fmt.Errorf("--status %q: want reported, confirmed or trusted", *status)
 	}
 	if *category != "" {
 		opts.Category = indicators.Category(strings.ToLower(*category))

@@ -102,7 +102,7 @@ func TestImportCommandErrors(t *testing.T) {
 		{"json as stix", []string{"--format", "stix", feedSamples + "/chongluadao-blacklist.json"}, 1, "stix"},
 		{"missing file", []string{filepath.Join(data, "nope.txt")}, 1, "no such file"},
 		{"unknown format", []string{"--format", "pdf", feedSamples + "/phones.txt"}, 1, `unknown feed format "pdf"`},
-		{"delisted", []string{"--status", "delisted", feedSamples + "/phones.txt"}, 1, "want reported or confirmed"},
+		{"delisted", []string{"--status", "delisted", feedSamples + "/phones.txt"}, 1, "want reported, confirmed or trusted"},
 		{"bad expiry", []string{"--expires", "soon", feedSamples + "/phones.txt"}, 1, "--expires"},
 		{"no input", nil, 2, "usage: scamcheck import"},
 	}

@@ -258,14 +258,13 @@ func loadSamples(ctx context.Context, b *backend.Backend, logger *slog.Logger) e
 			f.Close()
 			return err
 		}
-		var sum feeds.Summary
+		status := indicators.StatusReported
 		if s.Trusted {
-			sum, err = importTrusted(ctx, b, f, format, s.Source)
-		} else {
-			// The samples are years old; dated as loaded, they show a new
-			// user live answers instead of faded ones.
-			sum, err = feeds.Import(ctx, b.Store, b, f, feeds.ImportOptions{Format: format, Source: s.Source, IgnoreDates: true})
+			status = indicators.StatusTrusted
 		}
+		// The samples are years old; dated as loaded, they show a new
+		// user live answers instead of faded ones.
+		sum, err := feeds.Import(ctx, b.Store, b, f, feeds.ImportOptions{Format: format, Source: s.Source, Status: status, IgnoreDates: true})
 		f.Close()
 		if err != nil {
 			return fmt.Errorf("%s: %w", s.File, err)
@@ -274,73 +273,4 @@ func loadSamples(ctx context.Context, b *backend.Backend, logger *slog.Logger) e
 			"added", sum.Added, "updated", sum.Updated, "rejected", sum.Rejected)
 	}
 	return nil
-}
-
-// importTrusted loads an allowlist feed with status trusted, which the
-// import pipeline does not set (a trusted entry is an administrative
-// decision, not something a feed can claim).
-func importTrusted(ctx context.Context, b *backend.Backend, r io.Reader, format feeds.Format, source string) (feeds.Summary, error) {
-	var sum feeds.Summary
-	p, err := feeds.NewParser(format, r, feeds.Options{})
-	if err != nil {
-		return sum, err
-	}
-	now := time.Now().UTC()
-	var recs []indicators.Record
-	seen := map[indicators.Key]bool{}
-	for {
-		it, err := p.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		var re *feeds.RecordError
-		if errors.As(err, &re) {
-			sum.Rejected++
-			continue
-		}
-		if err != nil {
-			return sum, err
-		}
-		sum.Read++
-		key, err := itemKey(it)
-		if err != nil {
-			sum.Rejected++
-			continue
-		}
-		if seen[key] {
-			sum.Duplicates++
-			continue
-		}
-		seen[key] = true
-		rec := indicators.NewRecord(key, source, now)
-		rec.Status, rec.Reports = indicators.StatusTrusted, 0
-		recs = append(recs, rec)
-	}
-	changes, err := b.Store.Upsert(ctx, recs)
-	if err != nil {
-		return sum, err
-	}
-	for _, c := range changes {
-		switch c {
-		case indicators.ChangeAdded:
-			sum.Added++
-		case indicators.ChangeUpdated:
-			sum.Updated++
-		default:
-			sum.Unchanged++
-		}
-	}
-	return sum, b.Publish(ctx, keysOf(recs))
-}
-
-// itemKey normalizes a feed item as the import pipeline does.
-func itemKey(it feeds.Item) (indicators.Key, error) {
-	if it.Bank != "" && it.Account != "" && (it.Kind == "" || it.Kind == indicators.KindBankAccount) {
-		return indicators.NormalizeBankAccount(it.Bank, it.Account)
-	}
-	if it.Kind != "" {
-		return indicators.Normalize(it.Kind, it.Value)
-	}
-	p, err := indicators.Parse(it.Value)
-	return p.Key, err
 }
