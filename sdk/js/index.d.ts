@@ -20,7 +20,11 @@ export type ErrorCode =
   | 'unknown_kind'
   | 'invalid_key'
   | 'undetected_kind'
-  | 'invalid_record';
+  | 'invalid_record'
+  | 'unknown_old_prefix'
+  | 'invalid_qr'
+  | 'qr_bad_crc'
+  | 'qr_no_account';
 
 /** The codes by name (Codes.phoneTooShort === 'phone_too_short'). */
 export declare const Codes: Readonly<{
@@ -40,6 +44,10 @@ export declare const Codes: Readonly<{
   invalidKey: 'invalid_key';
   undetected: 'undetected_kind';
   invalidRecord: 'invalid_record';
+  unknownOldPrefix: 'unknown_old_prefix';
+  invalidQR: 'invalid_qr';
+  qrChecksum: 'qr_bad_crc';
+  qrNoAccount: 'qr_no_account';
 }>;
 
 /** Why an input cannot become a canonical key. */
@@ -53,8 +61,26 @@ export declare class InputError extends Error {
 /** Maximum input length in UTF-8 bytes. */
 export declare const MaxInputLen: 4096;
 
-/** "phone:+<E.164>" with Vietnam as the default region. */
+/**
+ * "phone:+<E.164>" with Vietnam as the default region. An old 11-digit
+ * mobile number ("0166 123 4567") gives the key of its current form
+ * ("phone:+84361234567"); an 11-digit 01xx number whose prefix was never a
+ * mobile prefix throws unknown_old_prefix.
+ */
 export declare function normalizePhone(s: string): string;
+/** normalizePhone that also says whether s was an old 11-digit mobile number converted. */
+export declare function normalizePhoneConverted(s: string): { key: string; converted: boolean };
+/** One row of the 2018 renumbering table (indicators/oldprefixes.csv), national form. */
+export interface OldPrefix {
+  /** 11-digit era prefix, e.g. "0166". */
+  readonly old: string;
+  /** Its replacement, e.g. "036". */
+  readonly new: string;
+  /** Operator at the time of the change. */
+  readonly carrier: string;
+}
+/** The renumbering table normalizePhone applies, in the CSV's order (a copy). */
+export declare function oldMobilePrefixes(): OldPrefix[];
 /** Whether normalizePhone(s) would succeed. */
 export declare function isPossiblePhone(s: string): boolean;
 
@@ -117,7 +143,71 @@ export declare function embeddedBanks(): BankTable;
 /** Replaces the table in use; undefined restores the embedded one. */
 export declare function setBanks(table: BankTable | undefined): void;
 
-/** Free text resolved to one indicator. */
+/** What a VietQR payload says; '' where a field was absent (Go's VietQR). */
+export interface VietQR {
+  /** Tag 01: "11" static (reusable), "12" one payment. */
+  initiation: string;
+  /** Tag 38.00: "A000000727" (NAPAS). */
+  guid: string;
+  /** Tag 38.01.00: the beneficiary bank's 6-digit BIN. */
+  bin: string;
+  /** Tag 38.01.01: account or card number. */
+  account: string;
+  /** Tag 38.02: "QRIBFTTA" (account) or "QRIBFTTC" (card). */
+  service: string;
+  /** Tag 52: merchant category code. */
+  mcc: string;
+  /** Tag 53: ISO 4217 numeric, "704" for VND. */
+  currency: string;
+  /** Tag 54: decimal amount, as written. */
+  amount: string;
+  /** Tag 58. */
+  country: string;
+  /** Tag 59. */
+  merchantName: string;
+  /** Tag 60. */
+  merchantCity: string;
+  /** Tag 62.01. */
+  billNumber: string;
+  /** Tag 62.08: purpose of transaction (the message). */
+  purpose: string;
+}
+
+/**
+ * The payment a VietQR code asks for, as shown to a citizen: the fields and
+ * names of Go's PaymentQR JSON (the API's "qr" object); optional fields are
+ * absent where Go omits them.
+ */
+export interface PaymentQR {
+  bin: string;
+  /** Short name from the bank table. */
+  bank?: string;
+  /** E.g. "0011••••3201". */
+  account_masked: string;
+  service?: string;
+  /** Tag 54 in VND, when fixed (and not zero). */
+  amount_vnd?: number;
+  currency?: string;
+  /** Tag 62 purpose, else the bill number. */
+  message?: string;
+}
+
+/** Whether s (trimmed) starts like an EMVCo payload ("000201"). */
+export declare function looksLikeVietQR(s: string): boolean;
+/** Decodes a VietQR payload (TLV, CRC, NAPAS tag 38); throws empty_input, invalid_qr, qr_bad_crc, qr_no_account. */
+export declare function decodeVietQR(payload: string): VietQR;
+/** Builds the payload for q (Go's VietQR.Encode); throws RangeError when a field exceeds 99 characters. */
+export declare function encodeVietQR(q: Partial<VietQR>): string;
+/** The bank_account key q pays to; throws unknown_bank, invalid_account. */
+export declare function vietQRKey(q: VietQR): string;
+/** What a citizen is shown of q. */
+export declare function vietQRPayment(q: VietQR): PaymentQR;
+/** A VietQR payload as parse() resolves it. */
+export declare function parseVietQR(input: string): Parsed & { kind: 'bank_account'; qr: PaymentQR };
+/** CRC-16/CCITT-FALSE of the UTF-8 encoding of s (EMVCo tag 63). */
+export declare function crc16CCITTFalse(s: string): number;
+
+/** Free text resolved to one indicator (Go's Parsed, with its JSON field names). */
 export interface Parsed {
   input: string;
   kind: Kind;
@@ -125,11 +215,15 @@ export interface Parsed {
   key: string;
   /** For URLs the full canonical URL; else the key's value. */
   canonical: string;
+  /** The input, when it was an old 11-digit mobile number that key holds in its current form. */
+  converted_from?: string;
+  /** Set when the input was a VietQR payload: key is the account it pays. */
+  qr?: PaymentQR;
 }
 
 /** The kinds in Go's fixed order. */
 export declare const Kinds: readonly Kind[];
-/** Detects the kind of free text and normalizes it, as Go's Parse. */
+/** Detects the kind of free text (a VietQR payload first) and normalizes it, as Go's Parse. */
 export declare function parse(input: string): Parsed;
 /** Normalizes input as the given kind. */
 export declare function parseAs(kind: Kind, input: string): Parsed;

@@ -20,6 +20,10 @@ export const Codes = Object.freeze({
   invalidKey: 'invalid_key',
   undetected: 'undetected_kind',
   invalidRecord: 'invalid_record',
+  unknownOldPrefix: 'unknown_old_prefix',
+  invalidQR: 'invalid_qr',
+  qrChecksum: 'qr_bad_crc',
+  qrNoAccount: 'qr_no_account',
 });
 
 /**

@@ -5,7 +5,11 @@
 
 export { InputError, Codes } from './errors.js';
 export { MaxInputLen } from './text.js';
-export { normalizePhone, isPossiblePhone } from './phone.js';
+export { normalizePhone, normalizePhoneConverted, isPossiblePhone } from './phone.js';
+export { oldMobilePrefixes } from './oldprefix.js';
+export {
+  looksLikeVietQR, decodeVietQR, encodeVietQR, parseVietQR, vietQRKey, vietQRPayment, crc16CCITTFalse,
+} from './vietqr.js';
 export {
   normalizeDomain, canonicalHost, registrableDomain, domainLookupKeys, publicSuffix, effectiveTLDPlusOne,
 } from './domain.js';

@@ -1,5 +1,7 @@
 // Auto-detection of what free text names, identical to indicators/parse.go:
 //
+//  0. a VietQR payment payload ("000201…", the text in a payment QR code)
+//     → bank_account of the account it pays, with Parsed.qr.
 //  1. "tel:" links and text made only of digits and phone punctuation → phone.
 //  2. text with a scheme ("://"), or a host followed by a path → url.
 //  3. text naming a known bank together with 6–19 digits → bank_account.
@@ -9,7 +11,8 @@
 
 import { InputError, inputErr, Codes } from './errors.js';
 import { fields, isDigit, trimSpace, utf8Len, MaxInputLen } from './text.js';
-import { normalizePhone } from './phone.js';
+import { normalizePhone, normalizePhoneConverted } from './phone.js';
+import { looksLikeVietQR, parseVietQR } from './vietqr.js';
 import { parseBankAccount, normalizeBankAccount } from './bank.js';
 import { canonicalHost, domainLookupKeys, normalizeDomain, maxDomainLookups } from './domain.js';
 import { canonicalURL, normalizeURL, urlExpressions } from './url.js';
@@ -23,6 +26,10 @@ export const Kinds = Object.freeze(['phone', 'bank_account', 'domain', 'url']);
  * @property {'phone'|'bank_account'|'domain'|'url'} kind
  * @property {string} key the canonical key "<kind>:<value>"
  * @property {string} canonical for URLs the full canonical URL; else the key's value
+ * @property {string} [converted_from] the input, when it was an old 11-digit
+ *   mobile number that key holds in its current form (Go's ConvertedFrom)
+ * @property {import('./vietqr.js').PaymentQR} [qr] set when the input was a
+ *   VietQR payload: key is the account it pays, qr what else it says
  */
 
 /**
@@ -100,18 +107,28 @@ export function parse(input) {
   const s = trimSpace(input);
   if (s === '') throw inputErr(Codes.empty, 'nothing to check');
   if (utf8Len(s) > MaxInputLen) throw inputErr(Codes.tooLong, `input longer than ${MaxInputLen} bytes`);
+  if (looksLikeVietQR(s)) return parseVietQR(input);
   const kind = detectKind(s);
   if (kind === '') throw inputErr(Codes.undetected, 'not a phone number, bank account, domain or link');
   return parseAs(kind, input);
 }
 
 /**
- * Normalizes input as the given kind.
+ * Normalizes input as the given kind. A phone that was an old 11-digit
+ * mobile number has converted_from set; a bank_account given as a VietQR
+ * payload has qr set.
  * @param {string} kind
  * @param {string} input
  * @returns {Parsed}
  */
 export function parseAs(kind, input) {
+  if (kind === 'phone') {
+    const { key, converted } = normalizePhoneConverted(input);
+    const p = { input, kind, key, canonical: key.slice('phone:'.length) };
+    if (converted) p.converted_from = input;
+    return p;
+  }
+  if (kind === 'bank_account' && looksLikeVietQR(input)) return parseVietQR(input);
   const key = normalize(kind, input);
   const value = key.slice(key.indexOf(':') + 1);
   const p = { input, kind, key, canonical: value };

@@ -6,6 +6,10 @@
 //     → Vietnamese fast path: "+84" + NSN "912345678"
 //     → key "phone:+84912345678"
 //
+// Old 11-digit mobile numbers ("0166 123 4567") become their current form
+// ("phone:+84361234567") on both paths, with the table Go embeds
+// (src/oldprefix.js).
+//
 // The cleaning and the Vietnamese fast path are line-by-line ports of the Go
 // code. Other numbers (foreign numbers, VN service numbers such as 1900xxxx)
 // go through libphonenumber-js with its full metadata in place of Go's
@@ -23,6 +27,7 @@
 import { parsePhoneNumberWithError, ParseError } from 'libphonenumber-js/core';
 import maxMetadata from 'libphonenumber-js/metadata.max.json';
 import { phoneLengths } from './phonelengths.js';
+import { convertOldMobile } from './oldprefix.js';
 import { InputError, inputErr, Codes } from './errors.js';
 import { isASCIILetter, isLetter, isPd, isPhoneSpace, trimFunc, unicodeDigit, utf8Len, MaxInputLen } from './text.js';
 
@@ -39,16 +44,43 @@ const maxPhoneNormalizeRounds = 3;
  * @param {string} s
  * @returns {string}
  * @throws {InputError} empty_input, input_too_long, phone_has_letters,
- *   phone_too_short, phone_too_long, phone_not_possible, invalid_phone
+ *   phone_too_short, phone_too_long, phone_not_possible, invalid_phone,
+ *   unknown_old_prefix (an 11-digit 01xx number whose prefix was never a
+ *   mobile prefix; old mobile numbers such as "0166 123 4567" give the key of
+ *   their current form, "phone:+84361234567")
  */
 export function normalizePhone(s) {
+  return normalizePhoneConverted(s).key;
+}
+
+/**
+ * normalizePhone that also says whether s was an old 11-digit mobile number
+ * converted to its current form (Go's NormalizePhoneConverted), so that an
+ * answer can tell the citizen.
+ * @param {string} s
+ * @returns {{key: string, converted: boolean}}
+ * @throws {InputError} as normalizePhone
+ */
+export function normalizePhoneConverted(s) {
   if (utf8Len(s) > MaxInputLen) {
     throw inputErr(Codes.tooLong, `input longer than ${MaxInputLen} bytes`);
   }
   const cleaned = cleanPhone(s);
-  const nsn = fastVNPhone(cleaned);
-  if (nsn !== null) return 'phone:+84' + nsn;
-  return 'phone:' + parsePhone(cleaned);
+  const fast = fastVNPhone(cleaned);
+  if (fast !== null) {
+    const { nsn, old } = convertOldMobile(fast);
+    return { key: 'phone:+84' + nsn, converted: old };
+  }
+  let e164 = parsePhone(cleaned);
+  // Forms the fast path leaves to libphonenumber ("+84 0 166…") can still
+  // reach an old mobile number.
+  let converted = false;
+  if (e164.startsWith('+84')) {
+    const { nsn, old } = convertOldMobile(e164.slice(3));
+    e164 = '+84' + nsn;
+    converted = old;
+  }
+  return { key: 'phone:' + e164, converted };
 }
 
 /**

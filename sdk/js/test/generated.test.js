@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { generate, csvPath, outPath } from '../scripts/gen-banks.js';
+import * as oldPrefixGen from '../scripts/gen-oldprefixes.js';
 
 const goMod = readFileSync(fileURLToPath(new URL('../../../go.mod', import.meta.url)), 'utf8');
 
@@ -22,6 +23,16 @@ function firstLine(rel) {
 test('src/banks.js is generated from the current indicators/banks.csv', () => {
   const want = generate(readFileSync(csvPath, 'utf8'));
   assert.ok(readFileSync(outPath, 'utf8') === want, 'src/banks.js is stale: run npm run gen-banks');
+});
+
+test('src/oldprefixdata.js is generated from the current indicators/oldprefixes.csv', () => {
+  const want = oldPrefixGen.generate(readFileSync(oldPrefixGen.csvPath, 'utf8'));
+  assert.ok(readFileSync(oldPrefixGen.outPath, 'utf8') === want, 'src/oldprefixdata.js is stale: run npm run gen-oldprefixes');
+});
+
+test('gen-oldprefixes refuses a table without its header', () => {
+  assert.throws(() => oldPrefixGen.generate('# note\nold,new\n0166,036\n'), /header old,new,carrier/);
+  assert.match(oldPrefixGen.generate('# note\r\nold,new,carrier\r\n0166,036,Viettel\r\n'), /\["0166","036","Viettel"\]/);
 });
 
 test('src/psldata.js is the golang.org/x/net version go.mod requires', () => {

@@ -138,3 +138,38 @@ test('parseAs and parseKey agree with the normalizers', () => {
   }
   assert.ok(n > 100, `only ${n} rows checked`);
 });
+
+// testdata/vectors/qr.json, as Go's TestVietQRVectorsAndImages checks it:
+// a valid row gives its key and exactly the "qr" object Go's PaymentQR
+// marshals to; a broken row gives its error code. parse() and parseAs()
+// must reach the same answer through detection, for every payload that
+// starts like one ("000202…" is left to the other kinds, as in Go).
+test('qr vectors', async (t) => {
+  const rows = readVectors('qr.json');
+  assert.ok(rows.length >= 30, `${rows.length} qr vectors`);
+  let detected = 0;
+  for (const v of rows) {
+    await t.test(v.name, () => {
+      const calls = [[`parseVietQR(${v.name})`, () => sdk.parseVietQR(v.payload)]];
+      if (sdk.looksLikeVietQR(v.payload)) {
+        calls.push([`parse(${v.name})`, () => sdk.parse(v.payload)]);
+        calls.push([`parseAs(bank_account, ${v.name})`, () => sdk.parseAs('bank_account', v.payload)]);
+        detected++;
+      }
+      for (const [call, f] of calls) {
+        if (v.error) {
+          assertCode(f, v.error, call);
+          continue;
+        }
+        const p = f();
+        assert.equal(p.kind, 'bank_account', `${call}.kind`);
+        assert.equal(p.key, v.key, `${call}.key`);
+        assert.equal(p.canonical, v.key.slice('bank_account:'.length), `${call}.canonical`);
+        assert.equal(p.input, v.payload, `${call}.input`);
+        assert.deepEqual(p.qr, v.qr, `${call}.qr`);
+        assert.equal(JSON.stringify(p.qr), JSON.stringify(v.qr), `${call}.qr: not Go's field order`);
+      }
+    });
+  }
+  assert.equal(detected, rows.length - 1, 'only the wrong-format-indicator row should escape detection');
+});
