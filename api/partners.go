@@ -43,6 +43,13 @@ const PartnerSecretPrefix = "whsec_"
 // The secret is in the record (the server signs with it); callers show it
 // once and never again.
 func NewPartner(name string, bins []string, url string, now time.Time) (indicators.Partner, error) {
+	return NewPartnerWithWarnings(name, bins, url, false, now)
+}
+
+// NewPartnerWithWarnings is NewPartner for a partner that may also
+// subscribe to published early warnings (warning.published); such a
+// partner may have no BINs.
+func NewPartnerWithWarnings(name string, bins []string, url string, warnings bool, now time.Time) (indicators.Partner, error) {
 	var b [32]byte
 	if _, err := rand.Read(b[:]); err != nil {
 		return indicators.Partner{}, fmt.Errorf("api: random secret: %w", err)
@@ -59,7 +66,7 @@ func NewPartner(name string, bins []string, url string, now time.Time) (indicato
 	}
 	p := indicators.Partner{ID: "ptn_" + hex.EncodeToString(id[:]), Name: strings.TrimSpace(name), BINs: clean,
 		URL: strings.TrimSpace(url), Secret: PartnerSecretPrefix + base64.RawURLEncoding.EncodeToString(b[:]),
-		CreatedAt: now.UTC()}
+		CreatedAt: now.UTC(), Warnings: warnings}
 	if err := p.Validate(); err != nil {
 		return indicators.Partner{}, err
 	}
@@ -131,6 +138,8 @@ type partnerRequest struct {
 	Name string   `json:"name"`
 	BINs []string `json:"bins"`
 	URL  string   `json:"url"`
+	// Warnings subscribes the partner to published early warnings.
+	Warnings bool `json:"warnings"`
 }
 
 // createdPartner is the answer to POST /v1/partners: the only time the
@@ -149,7 +158,7 @@ func (s *Server) createPartner(c *fiber.Ctx) error {
 	if err := decodeJSON(c.Body(), &req); err != nil {
 		return err
 	}
-	p, err := NewPartner(req.Name, req.BINs, req.URL, s.cfg.Now())
+	p, err := NewPartnerWithWarnings(req.Name, req.BINs, req.URL, req.Warnings, s.cfg.Now())
 	if err != nil {
 		return err
 	}

@@ -30,6 +30,9 @@ const (
 	EventAccountConfirmed = "account.confirmed"
 	// EventAccountReported: a citizen report names a bank account.
 	EventAccountReported = "account.reported"
+	// EventWarningPublished: police or an admin published an early
+	// warning; sent to partners with Warnings set, whatever their BINs.
+	EventWarningPublished = "warning.published"
 )
 
 // Partner is a bank subscribed to events on accounts at its BINs.
@@ -47,6 +50,10 @@ type Partner struct {
 	Secret    string    `json:"-"`
 	CreatedAt time.Time `json:"created_at"`
 	Disabled  bool      `json:"disabled,omitempty"`
+	// Warnings subscribes the partner to published early warnings
+	// (EventWarningPublished). A partner that only wants warnings (a
+	// telco, an e-wallet) may have no BINs.
+	Warnings bool `json:"warnings,omitempty"`
 }
 
 // Bounds of partner fields.
@@ -67,8 +74,8 @@ func (p *Partner) Validate() error {
 		return inputErr(CodeInvalidRecord, "a partner needs an id")
 	case strings.TrimSpace(p.Name) == "" || len(p.Name) > MaxPartnerName:
 		return inputErr(CodeInvalidRecord, "a partner needs a name of 1 to %d bytes", MaxPartnerName)
-	case len(p.BINs) == 0 || len(p.BINs) > MaxPartnerBINs:
-		return inputErr(CodeInvalidRecord, "a partner has 1 to %d BINs", MaxPartnerBINs)
+	case len(p.BINs) == 0 && !p.Warnings || len(p.BINs) > MaxPartnerBINs:
+		return inputErr(CodeInvalidRecord, "a partner has 1 to %d BINs (0 only when it subscribes to warnings)", MaxPartnerBINs)
 	case len(p.Secret) < MinSecretLength:
 		return inputErr(CodeInvalidRecord, "a partner's signing secret has at least %d bytes", MinSecretLength)
 	case len(p.URL) > MaxPartnerURL:
@@ -131,7 +138,7 @@ type Delivery struct {
 	ID            string          `json:"id"`
 	PartnerID     string          `json:"partner_id"`
 	Event         string          `json:"event"`
-	Key           Key             `json:"key"` // the bank_account indicator
+	Key           Key             `json:"key,omitempty"` // the bank_account indicator; "" for a warning
 	Payload       json.RawMessage `json:"payload"`
 	State         DeliveryState   `json:"state"`
 	Attempts      int             `json:"attempts"` // claims so far, the one in flight included
@@ -156,12 +163,15 @@ func (d *Delivery) Validate() error {
 		return inputErr(CodeInvalidRecord, "a delivery needs an id of 1 to 200 bytes")
 	case strings.TrimSpace(d.PartnerID) == "":
 		return inputErr(CodeInvalidRecord, "a delivery needs a partner id")
-	case d.Event != EventAccountConfirmed && d.Event != EventAccountReported:
+	case d.Event != EventAccountConfirmed && d.Event != EventAccountReported && d.Event != EventWarningPublished:
 		return inputErr(CodeInvalidRecord, "unknown event %q", truncate(d.Event, 40))
 	case !json.Valid(d.Payload):
 		return inputErr(CodeInvalidRecord, "delivery payload is not JSON")
 	case d.State != DeliveryPending || d.Attempts != 0:
 		return inputErr(CodeInvalidRecord, "a new delivery is pending with no attempts")
+	}
+	if d.Event == EventWarningPublished && d.Key == "" {
+		return nil // a warning need not be about one indicator
 	}
 	if _, err := ParseKey(string(d.Key)); err != nil {
 		return err

@@ -3,7 +3,7 @@
 //
 // A delivery is an HTTP POST of the event's JSON with four headers:
 //
-//	X-Scamcheck-Event:      account.confirmed | account.reported
+//	X-Scamcheck-Event:      account.confirmed | account.reported | warning.published
 //	X-Scamcheck-Delivery:   dlv_…   the idempotency key, the same on every attempt
 //	X-Scamcheck-Timestamp:  1740816000   Unix seconds of this attempt
 //	X-Scamcheck-Signature:  v1=<hex HMAC-SHA256(secret, timestamp + "." + body)>

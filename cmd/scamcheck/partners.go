@@ -18,7 +18,10 @@ import (
 
 const partnersUsage = `usage: scamcheck partners COMMAND [flags]
 
-  add --name NAME --bins BIN[,BIN…] --url URL   register a bank; its signing secret is printed once
+  add --name NAME --bins BIN[,BIN…] --url URL [--warnings]
+                                               register a bank; its signing secret is printed once;
+                                               --warnings also sends it published early warnings
+                                               (with --warnings, --bins may be left out)
   list [--json]                                list partners (never their secrets)
   deliveries [--json] [--limit N] NAME|ID       the partner's webhook deliveries, oldest first
 
@@ -62,14 +65,15 @@ func (m *Main) partnersAdd(ctx context.Context, args []string) error {
 	name := fs.String("name", "", "the bank's name, unique (required); a partner API key of this name acts for it")
 	bins := fs.String("bins", "", "comma-separated NAPAS BINs of the bank (required), e.g. 970436")
 	url := fs.String("url", "", "https URL deliveries are POSTed to (required)")
+	warnings := fs.Bool("warnings", false, "also deliver published early warnings (warning.published); --bins is then optional")
 	cfg := m.storeFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return exitError{code: 2}
 	}
-	if fs.NArg() > 0 || *name == "" || *bins == "" || *url == "" {
-		return usageErr(m, "scamcheck partners add --name NAME --bins BIN[,BIN…] --url URL")
+	if fs.NArg() > 0 || *name == "" || *bins == "" && !*warnings || *url == "" {
+		return usageErr(m, "scamcheck partners add --name NAME --bins BIN[,BIN…] --url URL [--warnings]")
 	}
-	p, err := api.NewPartner(*name, splitList(*bins), *url, time.Now())
+	p, err := api.NewPartnerWithWarnings(*name, splitList(*bins), *url, *warnings, time.Now())
 	if err != nil {
 		return err
 	}
@@ -85,8 +89,8 @@ func (m *Main) partnersAdd(ctx context.Context, args []string) error {
 		Action: api.ActionPartnerCreate, Target: p.ID}, nil, p); err != nil {
 		return err
 	}
-	fmt.Fprintf(m.Stderr, "added partner %q (id %s, BINs %s); its signing secret below is shown only now:\n",
-		p.Name, p.ID, strings.Join(p.BINs, ","))
+	fmt.Fprintf(m.Stderr, "added partner %q (id %s, BINs %s, warnings %v); its signing secret below is shown only now:\n",
+		p.Name, p.ID, strings.Join(p.BINs, ","), p.Warnings)
 	fmt.Fprintln(m.Stdout, p.Secret)
 	return nil
 }
@@ -114,10 +118,10 @@ func (m *Main) partnersList(ctx context.Context, args []string) error {
 		return enc.Encode(ps) // Partner's JSON leaves the secret out
 	}
 	tw := tabwriter.NewWriter(m.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tNAME\tBINS\tURL\tCREATED\tDISABLED")
+	fmt.Fprintln(tw, "ID\tNAME\tBINS\tURL\tCREATED\tDISABLED\tWARNINGS")
 	for _, p := range ps {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%v\n", p.ID, p.Name, strings.Join(p.BINs, ","), p.URL,
-			p.CreatedAt.Format(time.DateTime), p.Disabled)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%v\t%v\n", p.ID, p.Name, strings.Join(p.BINs, ","), p.URL,
+			p.CreatedAt.Format(time.DateTime), p.Disabled, p.Warnings)
 	}
 	return tw.Flush()
 }
