@@ -141,6 +141,7 @@ func (s *Server) getCheck(c *fiber.Ctx) error {
 		return badRequest(errItemShape)
 	}
 	r := s.check(c.UserContext(), q)
+	s.cfg.Trends.Check(&r) // queues hits only, never waits
 	if r.Degraded {
 		s.metrics.storeErrors.WithLabelValues("/v1/check").Inc()
 	}
@@ -181,6 +182,7 @@ func (s *Server) postCheck(c *fiber.Ctx) error {
 			b = append(b, ',')
 		}
 		r := s.check(ctx, q)
+		s.cfg.Trends.Check(&r)
 		if r.Degraded {
 			degraded++
 		}

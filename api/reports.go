@@ -14,6 +14,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/scamcheck/scamcheck/indicators"
+	"github.com/scamcheck/scamcheck/trends"
 )
 
 // reportRequest is the body of POST /v1/reports. It names one or several
@@ -34,7 +35,15 @@ type reportRequest struct {
 	HappenedAt  time.Time       `json:"happened_at"`
 	HolderName  string          `json:"holder_name"`
 	Contact     *contactRequest `json:"contact"`
+	// Reporter is an opaque id of the person that an app or a hotline
+	// operator gives (e.g. a hash of the caller's number), so that one
+	// person's repeated reports count once in trend detection. Default:
+	// the client IP. Never stored: the detector keeps a keyed hash.
+	Reporter string `json:"reporter"`
 }
+
+// maxReporter bounds the reporter id of a report.
+const maxReporter = 200
 
 type contactRequest struct {
 	Name  string `json:"name"`
@@ -160,6 +169,9 @@ func (s *Server) createReport(c *fiber.Ctx) error {
 		}
 	}
 	rep.HasContact = contact != nil
+	if len(req.Reporter) > maxReporter {
+		return badRequest("reporter is at most %d bytes", maxReporter)
+	}
 	ctx := c.UserContext()
 	if err := s.cfg.Reports.CreateReport(ctx, rep, contact); err != nil {
 		return fmt.Errorf("api: create report: %w", err)
@@ -183,7 +195,26 @@ func (s *Server) createReport(c *fiber.Ctx) error {
 	if err := s.audit(c, ActionReportCreate, id, nil, rep); err != nil {
 		return err
 	}
+	s.feedTrends(ctx, c, &req, &rep)
 	return c.Status(http.StatusCreated).JSON(fiber.Map{"id": id, "keys": keys})
+}
+
+// feedTrends tells the trend detector about an accepted report. The
+// reporter is the id the client gave, else its IP; the two are kept apart
+// so that an id cannot pose as an address. A detector failure is logged:
+// the report is stored and must not fail for it.
+func (s *Server) feedTrends(ctx context.Context, c *fiber.Ctx, req *reportRequest, rep *indicators.Report) {
+	if s.cfg.Trends == nil {
+		return
+	}
+	who := "ip:" + c.IP()
+	if r := strings.TrimSpace(req.Reporter); r != "" {
+		who = "id:" + r
+	}
+	ev := trends.ReportEvent{Keys: rep.Keys, Reporter: who, HolderName: rep.HolderName, Category: rep.Category, At: rep.CreatedAt}
+	if err := s.cfg.Trends.Report(ctx, ev); err != nil {
+		s.logger.Warn("api: trend detection", "err", err)
+	}
 }
 
 // countReport adds one citizen report to an indicator record, creating a
