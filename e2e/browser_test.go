@@ -60,7 +60,7 @@ func startServer(t *testing.T) *server {
 	stats := api.NewCheckStats()
 	engine := indicators.NewEngine(be.Store, set, indicators.EngineOptions{Logger: logger, OnCheck: stats.Record})
 	srv := api.New(api.Config{Engine: engine, Store: be.Store, Reports: st, Keys: st, Audit: st, Stats: st,
-		CheckStats: stats, Publisher: be, Filters: set, Logger: logger,
+		CheckStats: stats, Publisher: be, Filters: set, Logger: logger, Warnings: st,
 		PublicLimit: api.Limit{Requests: -1}, ReportLimit: api.Limit{Requests: -1}})
 	if err := srv.Open("127.0.0.1:0"); err != nil {
 		t.Fatalf("Open: %v", err)
@@ -494,6 +494,11 @@ func TestCitizenPageInBrowser(t *testing.T) {
 	}
 	if got := eval[string](t, ctx, `document.getElementById('tile-checks').querySelector('.n').innerText`); got == "0" {
 		t.Errorf("checks tile says 0 after %d checks", len(checks)+3)
+	}
+	// No quiz was taken in this test: the progress tile says so and names
+	// the goal rather than showing 0%.
+	if got := eval[string](t, ctx, `document.getElementById('tile-quiz').innerText`); !strings.Contains(got, "–") || !strings.Contains(got, "85%") {
+		t.Errorf("quiz tile says %q", got)
 	}
 	shoot(t, ctx, dir, "dashboard-1280.png")
 	within(t, ctx, "narrow dashboard", chromedp.EmulateViewport(360, 780, chromedp.EmulateMobile))

@@ -133,7 +133,7 @@ func startQRServer(t *testing.T) *server {
 	st := be.Bolt()
 	engine := indicators.NewEngine(be.Store, set, indicators.EngineOptions{Logger: logger, Disputes: st})
 	srv := api.New(api.Config{Engine: engine, Store: be.Store, Reports: st, Keys: st, Audit: st, Stats: st,
-		Disputes: st, Publisher: be, Filters: set, Logger: logger,
+		Disputes: st, Warnings: st, Publisher: be, Filters: set, Logger: logger,
 		PublicLimit: api.Limit{Requests: -1}, ReportLimit: api.Limit{Requests: -1}})
 	if err := srv.Open("127.0.0.1:0"); err != nil {
 		t.Fatalf("Open: %v", err)

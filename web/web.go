@@ -41,6 +41,8 @@ var Pages = []Page{
 	{Path: "/privacy", File: "privacy.html"},
 	{Path: "/quyen-rieng-tu", File: "privacy.html"},
 	{Path: "/dashboard", File: "dashboard.html"},
+	{Path: "/quiz", File: "quiz.html"},
+	{Path: "/nhan-biet-lua-dao", File: "quiz.html"},
 }
 
 // AssetPrefix is the URL path under which every file of FS is served

@@ -16,6 +16,16 @@
     }).sort(function (a, b) { return b.value - a.value || a.key.localeCompare(b.key); });
   }
 
+  // quizTile shows the share of completed awareness quizzes that recognised
+  // at least pass_mark scams: the centre's progress toward its goal (85%).
+  function quizTile(q) {
+    var share = q.completed ? Math.round((q.share || 0) * 100) + "%" : "–";
+    var goal = Math.round((q.goal || 0.85) * 100) + "%";
+    return el("div", { "class": "tile", id: "tile-quiz" }, el("span", { "class": "n" }, share),
+      SC.both("Người làm bài nhận biết được lừa đảo (mục tiêu " + goal + ", " + (q.completed || 0) + " lượt)",
+        "Quiz takers who recognised the scams (goal " + goal + ", " + (q.completed || 0) + " taken)"));
+  }
+
   function tile(n, vi, en, id) {
     return el("div", { "class": "tile", id: id }, el("span", { "class": "n" }, Number(n).toLocaleString("vi-VN")), SC.both(vi, en));
   }
@@ -34,7 +44,8 @@
       tile((ind.by_status || {}).confirmed || 0, "Đã được công an xác nhận", "Confirmed by police", "tile-confirmed"),
       tile(sum(days, function (d) { return d.reports; }), "Báo cáo trong kỳ", "Reports in period", "tile-reports"),
       tile(checks, "Lượt kiểm tra trong kỳ", "Checks in period", "tile-checks"),
-      tile(hits, "Lượt trúng trong kỳ", "Hits in period", "tile-hits"));
+      tile(hits, "Lượt trúng trong kỳ", "Hits in period", "tile-hits"),
+      quizTile(data.quiz || {}));
 
     Charts.stacked(document.getElementById("chart-reports"), dates, CHANNELS.map(function (c) {
       return { vi: c[1], en: c[2], values: days.map(function (d) { return (d.reports_by_channel || {})[c[0]] || 0; }) };
