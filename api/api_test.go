@@ -390,6 +390,7 @@ func TestAuthMatrix(t *testing.T) {
 			func() endpoint { return endpoint{"GET", "/v1/indicators", nil, polOnly} },
 			func() endpoint { return endpoint{"GET", "/v1/indicators/" + key, nil, polOnly} },
 			func() endpoint { return endpoint{"POST", "/v1/indicators/" + key + "/confirm", nil, polOnly} },
+			func() endpoint { return endpoint{"POST", "/v1/indicators/" + key + "/trust", nil, polOnly} },
 			func() endpoint {
 				return endpoint{"POST", "/v1/indicators/" + key + "/delist", map[string]string{"reason": "test"}, polOnly}
 			},

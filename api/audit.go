@@ -18,6 +18,7 @@ const (
 	ActionReportReject     = "report.reject"
 	ActionIndicatorCreate  = "indicator.create"
 	ActionIndicatorConfirm = "indicator.confirm"
+	ActionIndicatorTrust   = "indicator.trust"
 	ActionIndicatorDelist  = "indicator.delist"
 	ActionIndicatorImport  = "indicator.import"
 	ActionKeyCreate        = "key.create"

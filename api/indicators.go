@@ -220,7 +220,15 @@ func (s *Server) confirmIndicator(c *fiber.Ctx) error {
 	now := s.cfg.Now().UTC()
 	note := strings.TrimSpace(req.Note + " " + req.Reason)
 	before, after, err := s.cfg.Store.Update(c.UserContext(), key, func(r *indicators.Record, exists bool) error {
-		confirmRecord(r, exists, key, name, now)
+		if exists && r.Status == indicators.StatusTrusted {
+			// Confirming an allowlist entry vouches for it: it stays
+			// trusted, and a police-confirmed allowlist entry outranks
+			// reports (Engine.pick). To list it as a scam instead,
+			// delist it first.
+			r.ConfirmedBy, r.ConfirmedAt, r.UpdatedAt = name, now, now
+		} else {
+			confirmRecord(r, exists, key, name, now)
+		}
 		if note != "" {
 			r.Note = note
 		}
@@ -236,6 +244,45 @@ func (s *Server) confirmIndicator(c *fiber.Ctx) error {
 		return err
 	}
 	if err := s.audit(c, ActionIndicatorConfirm, string(key), recordOrNil(before), after); err != nil {
+		return err
+	}
+	return c.JSON(after)
+}
+
+// trustIndicator answers POST /v1/indicators/:key/trust (police): the
+// indicator becomes a police-confirmed allowlist entry ("Tín nhiệm mạng"),
+// which outranks reports on the same check while still showing them. It is
+// how police settle a report against an official site or number.
+func (s *Server) trustIndicator(c *fiber.Ctx) error {
+	key, err := pathKey(c)
+	if err != nil {
+		return err
+	}
+	var req statusRequest
+	if err := decodeOptional(c.Body(), &req); err != nil {
+		return err
+	}
+	name, _ := actor(c)
+	now := s.cfg.Now().UTC()
+	note := strings.TrimSpace(req.Note + " " + req.Reason)
+	before, after, err := s.cfg.Store.Update(c.UserContext(), key, func(r *indicators.Record, exists bool) error {
+		if !exists {
+			*r = indicators.NewRecord(key, "police:"+name, now)
+			r.Reports = 0
+		}
+		r.Status, r.ConfirmedBy, r.ConfirmedAt, r.UpdatedAt = indicators.StatusTrusted, name, now, now
+		if note != "" {
+			r.Note = note
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("api: trust indicator: %w", err)
+	}
+	if err := s.publish(c.UserContext(), []indicators.Key{key}); err != nil {
+		return err
+	}
+	if err := s.audit(c, ActionIndicatorTrust, string(key), recordOrNil(before), after); err != nil {
 		return err
 	}
 	return c.JSON(after)

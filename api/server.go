@@ -32,6 +32,8 @@ import (
 
 	"github.com/scamcheck/scamcheck/bloom"
 	"github.com/scamcheck/scamcheck/indicators"
+	"github.com/scamcheck/scamcheck/trends"
+	"github.com/scamcheck/scamcheck/web"
 )
 
 // Publisher makes keys just written to the Store visible to the filters of
@@ -62,15 +64,27 @@ type Config struct {
 	Audit indicators.AuditLog
 	// Stats keeps daily counters.
 	Stats indicators.StatsStore
+	// Lookalikes names the brand a reported domain imitates in
+	// GET /v1/summary's top brands. Default: none (banks only).
+	Lookalikes indicators.Lookalikes
 	// Partners keeps partner webhooks: subscriptions, the outbox and
 	// freeze acknowledgements. Default: none (no events are enqueued and
 	// the partner endpoints answer 501).
 	Partners indicators.PartnerStore
+	// Warnings keeps early warnings. Default: none (the warning
+	// endpoints and /warnings.atom answer 501).
+	Warnings indicators.WarningStore
 	// Disputes keeps disputes about listed indicators and their filers'
 	// contacts. Default: none (the dispute endpoints answer 501).
 	Disputes indicators.DisputeStore
 	// Links answers GET /v1/indicators/{key}/links. Default: none (501).
 	Links LinkGraphs
+	// Trends is fed every accepted report and every check that hits (or
+	// names a lookalike) to draft early warnings. Default: none.
+	Trends *trends.Detector
+	// Quiz is the awareness check served at GET /v1/quiz, validated by
+	// web.ParseQuiz. Default: the embedded web.DefaultQuiz.
+	Quiz *web.Quiz
 	// CheckStats counts checks in memory; give the Engine its Record method
 	// as EngineOptions.OnCheck. Default: a fresh one (which then counts
 	// nothing unless the Engine was given it).
@@ -195,6 +209,7 @@ type Server struct {
 	flusher       *statsFlusher
 	prefixes      *prefixIndex
 	top           *topCache
+	quiz          *quizState
 
 	// disputeLimiter bounds POST /v1/disputes per IP.
 	disputeLimiter *limiter
@@ -219,6 +234,7 @@ func New(cfg Config) *Server {
 	s.prefixes = newPrefixIndex(cfg.Store, cfg.Prefixes, cfg.Now, cfg.Logger)
 	s.metrics = newMetrics(cfg.CheckStats, cfg.Filters)
 	s.top = newTopCache(cfg.Store, cfg.Now)
+	s.quiz = newQuizState(cfg.Quiz)
 	s.app = fiber.New(fiber.Config{
 		AppName:               "scamcheck",
 		DisableStartupMessage: true,
@@ -285,6 +301,7 @@ func (s *Server) routes() {
 	app.Get("/v1/indicators/:key", require(indicators.RolePolice), s.getIndicator)
 	app.Get("/v1/indicators/:key/links", require(indicators.RolePolice), s.getLinks)
 	app.Post("/v1/indicators/:key/confirm", require(indicators.RolePolice), s.confirmIndicator)
+	app.Post("/v1/indicators/:key/trust", require(indicators.RolePolice), s.trustIndicator)
 	app.Post("/v1/indicators/:key/delist", require(indicators.RolePolice), s.delistIndicator)
 
 	app.Get("/v1/keys", require(indicators.RoleAdmin), s.listKeys)
@@ -298,8 +315,12 @@ func (s *Server) routes() {
 	app.Post("/v1/disputes/:id/accept", require(indicators.RolePolice), s.acceptDispute)
 
 	app.Get("/v1/audit", require(indicators.RoleAdmin), s.listAudit)
+	app.Get("/v1/summary", require(indicators.RolePolice), s.getSummary)
 	app.Get("/v1/stats", s.stats)
+	app.Get("/v1/quiz", s.getQuiz)
+	app.Post("/v1/quiz/results", s.postQuizResult)
 	s.partnerRoutes(app)
+	s.warningRoutes(app)
 
 	app.Get("/v1/prefixes", s.getPrefixes)
 	app.Post(`/v1/hashes\:find`, s.findHashes)

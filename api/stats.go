@@ -208,6 +208,9 @@ type StatsResponse struct {
 	TopDomains []TopDomain `json:"top_domains"`
 	TopAsOf    time.Time   `json:"top_as_of"`
 	TopPartial bool        `json:"top_partial,omitempty"`
+	// Quiz counts the awareness checks completed and passed over the
+	// same days.
+	Quiz QuizStats `json:"quiz"`
 }
 
 // maxStatsDays bounds ?days=.
@@ -229,7 +232,7 @@ func (s *Server) stats(c *fiber.Ctx) error {
 	if err != nil {
 		return fmt.Errorf("api: counts: %w", err)
 	}
-	resp := StatsResponse{Indicators: counts, Days: []DayStats{}}
+	resp := StatsResponse{Indicators: counts, Days: []DayStats{}, Quiz: s.quizStats(nil)}
 	top, err := s.top.get(ctx)
 	if err != nil {
 		return err
@@ -254,6 +257,7 @@ func (s *Server) stats(c *fiber.Ctx) error {
 			date := from.AddDate(0, 0, d).Format(time.DateOnly)
 			resp.Days = append(resp.Days, dayStats(date, got[date]))
 		}
+		resp.Quiz = s.quizStats(got)
 	}
 	return c.Status(http.StatusOK).JSON(resp)
 }

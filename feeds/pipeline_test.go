@@ -257,7 +257,7 @@ func TestImportOptionErrors(t *testing.T) {
 	}{
 		{"no source", ImportOptions{}},
 		{"delisted status", ImportOptions{Source: "s", Status: indicators.StatusDelisted}},
-		{"trusted status", ImportOptions{Source: "s", Status: indicators.StatusTrusted}},
+		{"delisted status", ImportOptions{Source: "s", Status: indicators.StatusDelisted}},
 		{"bad category", ImportOptions{Source: "s", Category: "nope"}},
 		{"bad kind", ImportOptions{Source: "s", Parse: Options{Kind: "nope"}}},
 		{"map on plain", ImportOptions{Source: "s", Format: FormatPlain, Parse: Options{Map: "phone=0"}}},

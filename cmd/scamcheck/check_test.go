@@ -1,7 +1,9 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 
@@ -98,6 +100,20 @@ func TestIndicatorsWorkflow(t *testing.T) {
 	if err := json.Unmarshal([]byte(res.stdout), &page); err != nil {
 		t.Fatal(err)
 	}
+	// Every write from the command line is in the audit log.
+	st := openData(t, dir)
+	audit, err := st.ListAudit(context.Background(), indicators.AuditFilter{Target: "phone:+84912345678"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var actions []string
+	for _, e := range audit.Entries {
+		actions = append(actions, e.Action+" by "+e.Actor)
+	}
+	if want := []string{"indicator.create by cli", "indicator.create by cli", "indicator.confirm by cli:officer-1", "indicator.delist by cli"}; !slices.Equal(actions, want) {
+		t.Errorf("audit = %q, want %q", actions, want)
+	}
+	st.Close()
 	if len(page.Records) != 2 || page.Records[1].Reports != 1 || page.Records[1].Status != indicators.StatusDelisted || !strings.Contains(page.Records[1].Note, "number reassigned") {
 		t.Fatalf("list --json = %+v", page.Records)
 	}

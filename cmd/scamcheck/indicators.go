@@ -11,6 +11,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/scamcheck/scamcheck/api"
+	"github.com/scamcheck/scamcheck/backend"
 	"github.com/scamcheck/scamcheck/indicators"
 )
 
@@ -19,6 +21,7 @@ const indicatorsUsage = `usage: scamcheck indicators COMMAND [flags] INPUT...
   add      add or update indicators (--source, --category, --status, --expires, --note)
   confirm  mark indicators confirmed by police (--actor, --note); creates them if missing
   delist   delist indicators (--reason required, --actor)
+  trust    put indicators on the allowlist, confirmed by police (--actor, --reason)
   list     list indicators (--kind, --status, --source, --category, --limit, --cursor, --json)
 `
 
@@ -34,6 +37,8 @@ func (m *Main) runIndicators(ctx context.Context, args []string) error {
 		return m.indicatorsSetStatus(ctx, "confirm", args[1:])
 	case "delist":
 		return m.indicatorsSetStatus(ctx, "delist", args[1:])
+	case "trust":
+		return m.indicatorsSetStatus(ctx, "trust", args[1:])
 	case "list":
 		return m.indicatorsList(ctx, args[1:])
 	}
@@ -132,6 +137,13 @@ func (m *Main) indicatorsAdd(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	for i, c := range changes {
+		if c != indicators.ChangeUnchanged {
+			if err := auditCLI(ctx, b, api.ActionIndicatorCreate, *actor, string(recs[i].Key), nil, recs[i]); err != nil {
+				return err
+			}
+		}
+	}
 	if err := b.Publish(ctx, keysOf(recs)); err != nil {
 		return err
 	}
@@ -178,13 +190,21 @@ func (m *Main) indicatorsSetStatus(ctx context.Context, action string, args []st
 	now := time.Now().UTC()
 	var keys []indicators.Key
 	for _, p := range parsed {
-		_, after, err := store.Update(ctx, p.Key, func(r *indicators.Record, exists bool) error {
+		before, after, err := store.Update(ctx, p.Key, func(r *indicators.Record, exists bool) error {
 			switch action {
 			case "confirm":
 				if !exists {
 					*r = indicators.NewRecord(p.Key, "police", now)
 				}
 				r.Status, r.ConfirmedBy, r.ConfirmedAt = indicators.StatusConfirmed, *actor, now
+			case "trust":
+				if !exists {
+					*r = indicators.NewRecord(p.Key, "police", now)
+					r.Reports = 0
+				}
+				// A police-confirmed allowlist entry: it outranks reports
+				// on the same check, which are still shown.
+				r.Status, r.ConfirmedBy, r.ConfirmedAt = indicators.StatusTrusted, *actor, now
 			case "delist":
 				if !exists {
 					return fmt.Errorf("%s: %w", p.Key, indicators.ErrNotFound)
@@ -192,7 +212,7 @@ func (m *Main) indicatorsSetStatus(ctx context.Context, action string, args []st
 				r.Status = indicators.StatusDelisted
 				r.Note = strings.TrimSpace("delisted by " + *actor + ": " + *reason)
 			}
-			if *reason != "" && action == "confirm" {
+			if *reason != "" && action != "delist" {
 				r.Note = *reason
 			}
 			r.UpdatedAt = now
@@ -205,10 +225,13 @@ func (m *Main) indicatorsSetStatus(ctx context.Context, action string, args []st
 			}
 			return err
 		}
+		if err := auditCLI(ctx, b, "indicator."+action, *actor, string(after.Key), before, after); err != nil {
+			return err
+		}
 		keys = append(keys, after.Key)
 		fmt.Fprintf(m.Stdout, "%s\t%s\n", after.Status, after.Key)
 	}
-	if action == "confirm" {
+	if action != "delist" {
 		// Delisting needs no filter change: the Store now rejects the hit.
 		if err := b.Publish(ctx, keys); err != nil {
 			return err
@@ -297,4 +320,18 @@ func parseTTL(s string) (time.Duration, error) {
 		return 0, fmt.Errorf("%q: want a positive duration like 90d or 12h", s)
 	}
 	return d, nil
+}
+
+// auditCLI records a write made from the command line in the audit log, as
+// the API does for its writes. The actor is "cli" or "cli:<--actor>".
+func auditCLI(ctx context.Context, b *backend.Backend, action, who, target string, before, after any) error {
+	if r, ok := before.(indicators.Record); ok && r.Key == "" {
+		before = nil
+	}
+	actor := cliActor
+	if who != "" && who != "cli" {
+		actor += ":" + who
+	}
+	return api.Record(ctx, storesOf(b), indicators.AuditEntry{Time: time.Now().UTC(), Actor: actor,
+		Action: action, Target: target}, before, after)
 }

@@ -56,6 +56,8 @@ Usage:
   scamcheck serve [--listen :8080]           serve the HTTP API (env SCAMCHECK_LISTEN)
   scamcheck keys create|list|revoke          manage API keys (--role, --name)
   scamcheck partners add|list|deliveries     bank webhooks for emergency freezes (--name, --bins, --url)
+  scamcheck warnings list|publish|expire     early warnings (drafts from the trend detector or police)
+  scamcheck report --from D --to D [--format html|csv|json] [--out FILE]   periodic report of a period
   scamcheck version                          print the version
 
 Store: the embedded file under --data DIR (SCAMCHECK_DATA, default ./scamcheck-data),
@@ -82,8 +84,12 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		return m.runExport(ctx, rest)
 	case "serve":
 		return m.runServe(ctx, rest)
+	case "report":
+		return m.runReport(ctx, rest)
 	case "partners":
 		return m.runPartners(ctx, rest)
+	case "warnings":
+		return m.runWarnings(ctx, rest)
 	case "keys":
 		return m.runKeys(ctx, rest)
 	case "version", "--version":

@@ -29,6 +29,7 @@ type serveStores interface {
 	indicators.KeyStore
 	indicators.AuditLog
 	indicators.StatsStore
+	indicators.WarningStore
 }
 
 // storesOf returns the report, key, audit and stats stores of b.
@@ -53,8 +54,10 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 	rebuildEvery := fs.Duration("rebuild-check", time.Minute, "how often to check whether the filters outgrew their capacity and rebuild them")
 	proxyHeader := fs.String("proxy-header", m.Getenv("SCAMCHECK_PROXY_HEADER"), "header with the client IP set by a reverse proxy, e.g. X-Forwarded-For (env SCAMCHECK_PROXY_HEADER)")
 	retention := fs.String("contact-retention", cmp.Or(m.Getenv("SCAMCHECK_CONTACT_RETENTION"), "365d"), "delete reporters' contact data older than this (env SCAMCHECK_CONTACT_RETENTION)")
+	quizFile := fs.String("quiz", m.Getenv("SCAMCHECK_QUIZ"), "JSON file with the awareness-check questions, replacing the built-in ones; checked at start (env SCAMCHECK_QUIZ)")
 	trusted := fs.String("trusted-proxies", m.Getenv("SCAMCHECK_TRUSTED_PROXIES"), "comma-separated proxy IPs/CIDRs whose proxy header is believed")
 	cfg := m.storeFlags(fs)
+	trendOpts := m.trendFlags(fs)
 	scoringOf := scoringFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return exitError{code: 2}
@@ -73,6 +76,12 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
 		return fmt.Errorf("--log-level: %w", err)
+	}
+	// Checked before the store is opened: a bad edit stops the start with
+	// the file's problems, and nothing is touched.
+	quiz, err := loadQuiz(*quizFile)
+	if err != nil {
+		return err
 	}
 	logger := newLogger(m.Stderr, level)
 	cfg.Logger = logger
@@ -111,13 +120,23 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("load the allowlist for lookalike detection: %w", err)
 	}
+	detector, err := startTrends(ctx, b, cfg, trendOpts, logger)
+	if err != nil {
+		return fmt.Errorf("start trend detection: %w", err)
+	}
+	defer func() {
+		// After the server: counts what the last requests queued.
+		if detector != nil {
+			detector.Close()
+		}
+	}()
 	links := indicators.NewLinks(stores, b.Store, nil)
 	engine := indicators.NewEngine(b.Store, set, indicators.EngineOptions{Logger: logger, OnCheck: stats.Record, Lookalikes: looks, Scoring: scoring,
 		Links: links, Disputes: stores})
 	srv := api.New(api.Config{
 		Engine: engine, Store: b.Store, Reports: stores, Keys: stores, Audit: stores, Stats: stores,
 		CheckStats: stats, Publisher: b, Filters: set, Logger: logger, Partners: partnerStoreOf(b),
-		Disputes: stores, Links: links,
+		Disputes: stores, Links: links, Lookalikes: looks, Quiz: quiz, Trends: detector, Warnings: stores,
 		Ready: func(ctx context.Context) error {
 			if b.Filters() == nil {
 				return errors.New("filters not loaded")
