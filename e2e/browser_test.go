@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"os"
@@ -22,9 +21,6 @@ import (
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
-	"github.com/scamcheck/scamcheck/api"
-	"github.com/scamcheck/scamcheck/backend"
-	"github.com/scamcheck/scamcheck/bloom"
 	"github.com/scamcheck/scamcheck/indicators"
 )
 
@@ -34,55 +30,11 @@ const chromiumPath = "/usr/bin/chromium"
 // shotsDir receives a copy of each screenshot for people to look at.
 const shotsDir = "/tmp/scamcheck-shots"
 
-// server is a running API over a fresh embedded store, with a police key.
-type server struct {
-	url    string
-	police string
-}
-
 // startServer starts the real api.Server over a temporary bbolt store, as
 // `scamcheck serve` does, and seeds it through the API.
 func startServer(t *testing.T) *server {
 	t.Helper()
-	ctx := context.Background()
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	be, err := backend.Open(ctx, backend.Config{DataDir: t.TempDir(), Logger: logger,
-		Filters: bloom.Options{Expected: map[indicators.Kind]uint{
-			indicators.KindPhone: 1000, indicators.KindBankAccount: 1000, indicators.KindDomain: 1000, indicators.KindURL: 1000}}})
-	if err != nil {
-		t.Fatalf("backend.Open: %v", err)
-	}
-	set, err := be.StartFilters(ctx)
-	if err != nil {
-		t.Fatalf("StartFilters: %v", err)
-	}
-	st := be.Bolt()
-	stats := api.NewCheckStats()
-	engine := indicators.NewEngine(be.Store, set, indicators.EngineOptions{Logger: logger, OnCheck: stats.Record})
-	srv := api.New(api.Config{Engine: engine, Store: be.Store, Reports: st, Keys: st, Audit: st, Stats: st,
-		CheckStats: stats, Publisher: be, Filters: set, Logger: logger, Warnings: st,
-		PublicLimit: api.Limit{Requests: -1}, ReportLimit: api.Limit{Requests: -1}})
-	if err := srv.Open("127.0.0.1:0"); err != nil {
-		t.Fatalf("Open: %v", err)
-	}
-	t.Cleanup(func() {
-		cctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := srv.Close(cctx); err != nil {
-			t.Errorf("Close: %v", err)
-		}
-		if err := be.Close(); err != nil {
-			t.Errorf("backend Close: %v", err)
-		}
-	})
-	k, secret, err := api.NewAPIKey("e2e-police", indicators.RolePolice, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := st.CreateKey(ctx, k); err != nil {
-		t.Fatalf("CreateKey: %v", err)
-	}
-	s := &server{url: srv.URL(), police: secret}
+	s := openServer(t, serverOptions{expected: 1000, keyName: "e2e-police", checkStats: true, warnings: true})
 
 	// A phone reported once by a citizen (suspicious), an account and a
 	// phishing link confirmed by police (dangerous), an allowlisted domain.

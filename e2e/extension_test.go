@@ -18,11 +18,6 @@ import (
 
 	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
-
-	"github.com/scamcheck/scamcheck/api"
-	"github.com/scamcheck/scamcheck/backend"
-	"github.com/scamcheck/scamcheck/bloom"
-	"github.com/scamcheck/scamcheck/indicators"
 )
 
 // The sample extension (sdk/extension) loaded into headless Chromium: it
@@ -59,49 +54,14 @@ type extServer struct {
 // confirmed phishing through the police API.
 func startExtServer(t *testing.T, urls ...string) *extServer {
 	t.Helper()
-	ctx := context.Background()
 	logs := &syncBuffer{}
-	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	be, err := backend.Open(ctx, backend.Config{DataDir: t.TempDir(), Logger: logger,
-		Filters: bloom.Options{Expected: map[indicators.Kind]uint{
-			indicators.KindPhone: 100, indicators.KindBankAccount: 100, indicators.KindDomain: 100, indicators.KindURL: 100}}})
-	if err != nil {
-		t.Fatalf("backend.Open: %v", err)
-	}
-	set, err := be.StartFilters(ctx)
-	if err != nil {
-		t.Fatalf("StartFilters: %v", err)
-	}
-	st := be.Bolt()
-	engine := indicators.NewEngine(be.Store, set, indicators.EngineOptions{Logger: logger})
-	srv := api.New(api.Config{Engine: engine, Store: be.Store, Reports: st, Keys: st, Audit: st, Stats: st,
-		Publisher: be, Filters: set, Logger: logger,
-		PublicLimit: api.Limit{Requests: -1}, ReportLimit: api.Limit{Requests: -1}})
-	if err := srv.Open("127.0.0.1:0"); err != nil {
-		t.Fatalf("Open: %v", err)
-	}
-	t.Cleanup(func() {
-		cctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := srv.Close(cctx); err != nil {
-			t.Errorf("Close: %v", err)
-		}
-		if err := be.Close(); err != nil {
-			t.Errorf("backend Close: %v", err)
-		}
-	})
-	k, secret, err := api.NewAPIKey("e2e-extension-police", indicators.RolePolice, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := st.CreateKey(ctx, k); err != nil {
-		t.Fatalf("CreateKey: %v", err)
-	}
+	s := openServer(t, serverOptions{expected: 100, keyName: "e2e-extension-police",
+		logger: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 	for _, u := range urls {
 		body, _ := json.Marshal(map[string]string{"url": u, "status": "confirmed", "category": "phishing"})
-		req, _ := http.NewRequest(http.MethodPost, srv.URL()+"/v1/indicators", bytes.NewReader(body))
+		req, _ := http.NewRequest(http.MethodPost, s.url+"/v1/indicators", bytes.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Authorization", "Bearer "+secret)
+		req.Header.Set("Authorization", "Bearer "+s.police)
 		res, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatalf("list %s: %v", u, err)
@@ -111,7 +71,7 @@ func startExtServer(t *testing.T, urls ...string) *extServer {
 			t.Fatalf("list %s: status %d", u, res.StatusCode)
 		}
 	}
-	return &extServer{url: srv.URL(), logs: logs}
+	return &extServer{url: s.url, logs: logs}
 }
 
 // requests counts the logged requests to route.

@@ -2,13 +2,10 @@ package e2e
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"image"
 	"image/color"
 	"image/png"
-	"io"
-	"log/slog"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -20,11 +17,6 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 	qrcode "github.com/skip2/go-qrcode"
-
-	"github.com/scamcheck/scamcheck/api"
-	"github.com/scamcheck/scamcheck/backend"
-	"github.com/scamcheck/scamcheck/bloom"
-	"github.com/scamcheck/scamcheck/indicators"
 )
 
 // tlv is one EMVCo data object: a two-digit tag, a two-digit length and
@@ -118,44 +110,7 @@ func (l *requestLog) list() []request {
 // wired in, and lists one account as confirmed by police.
 func startQRServer(t *testing.T) *server {
 	t.Helper()
-	ctx := context.Background()
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	be, err := backend.Open(ctx, backend.Config{DataDir: t.TempDir(), Logger: logger,
-		Filters: bloom.Options{Expected: map[indicators.Kind]uint{
-			indicators.KindPhone: 100, indicators.KindBankAccount: 100, indicators.KindDomain: 100, indicators.KindURL: 100}}})
-	if err != nil {
-		t.Fatalf("backend.Open: %v", err)
-	}
-	set, err := be.StartFilters(ctx)
-	if err != nil {
-		t.Fatalf("StartFilters: %v", err)
-	}
-	st := be.Bolt()
-	engine := indicators.NewEngine(be.Store, set, indicators.EngineOptions{Logger: logger, Disputes: st})
-	srv := api.New(api.Config{Engine: engine, Store: be.Store, Reports: st, Keys: st, Audit: st, Stats: st,
-		Disputes: st, Warnings: st, Publisher: be, Filters: set, Logger: logger,
-		PublicLimit: api.Limit{Requests: -1}, ReportLimit: api.Limit{Requests: -1}})
-	if err := srv.Open("127.0.0.1:0"); err != nil {
-		t.Fatalf("Open: %v", err)
-	}
-	t.Cleanup(func() {
-		cctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := srv.Close(cctx); err != nil {
-			t.Errorf("Close: %v", err)
-		}
-		if err := be.Close(); err != nil {
-			t.Errorf("backend Close: %v", err)
-		}
-	})
-	k, secret, err := api.NewAPIKey("e2e-police", indicators.RolePolice, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := st.CreateKey(ctx, k); err != nil {
-		t.Fatalf("CreateKey: %v", err)
-	}
-	s := &server{url: srv.URL(), police: secret}
+	s := openServer(t, serverOptions{expected: 100, keyName: "e2e-police", disputes: true, warnings: true})
 	s.do(t, "POST", "/v1/indicators", s.police, map[string]string{"bank": "Vietcombank", "account": "0011004353201",
 		"status": "confirmed", "category": "investment"}, 201, nil)
 	return s

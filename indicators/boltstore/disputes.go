@@ -122,33 +122,13 @@ func deleteIn(idx *bbolt.Bucket, sub string, id []byte) error {
 
 // GetDispute returns the dispute with id or an error matching ErrNotFound.
 func (s *Store) GetDispute(ctx context.Context, id string) (indicators.Dispute, error) {
-	if err := ctx.Err(); err != nil {
-		return indicators.Dispute{}, fmt.Errorf("boltstore: get dispute: %w", err)
-	}
-	var d indicators.Dispute
-	err := s.db.View(func(tx *bbolt.Tx) error {
-		return getJSON(readBucket(tx, bucketDisputes), id, "dispute", &d)
-	})
-	if err != nil {
-		return indicators.Dispute{}, wrap("get dispute", err)
-	}
-	return d, nil
+	return viewJSON[indicators.Dispute](ctx, s, "get dispute", bucketDisputes, id, "dispute")
 }
 
 // GetDisputeContact returns the contact of a dispute or an error matching
 // ErrNotFound.
 func (s *Store) GetDisputeContact(ctx context.Context, id string) (indicators.DisputeContact, error) {
-	if err := ctx.Err(); err != nil {
-		return indicators.DisputeContact{}, fmt.Errorf("boltstore: get dispute contact: %w", err)
-	}
-	var c indicators.DisputeContact
-	err := s.db.View(func(tx *bbolt.Tx) error {
-		return getJSON(readBucket(tx, bucketDisputeContacts), id, "contact of dispute", &c)
-	})
-	if err != nil {
-		return indicators.DisputeContact{}, wrap("get dispute contact", err)
-	}
-	return c, nil
+	return viewJSON[indicators.DisputeContact](ctx, s, "get dispute contact", bucketDisputeContacts, id, "contact of dispute")
 }
 
 // ListDisputes returns one page of disputes in id order, all of them or

@@ -318,17 +318,7 @@ func (s *Store) FinishDelivery(ctx context.Context, id string, a indicators.Atte
 
 // GetDelivery returns one outbox row.
 func (s *Store) GetDelivery(ctx context.Context, id string) (indicators.Delivery, error) {
-	if err := ctx.Err(); err != nil {
-		return indicators.Delivery{}, fmt.Errorf("boltstore: get delivery: %w", err)
-	}
-	var d indicators.Delivery
-	err := s.db.View(func(tx *bbolt.Tx) error {
-		return getJSON(readBucket(tx, bucketOutbox), id, "delivery", &d)
-	})
-	if err != nil {
-		return indicators.Delivery{}, wrap("get delivery", err)
-	}
-	return d, nil
+	return viewJSON[indicators.Delivery](ctx, s, "get delivery", bucketOutbox, id, "delivery")
 }
 
 // ListDeliveries returns one page of rows in id order.

@@ -149,17 +149,7 @@ func contactTimeKey(t time.Time, id string) []byte {
 
 // GetReport returns the report with id or an error matching ErrNotFound.
 func (s *Store) GetReport(ctx context.Context, id string) (indicators.Report, error) {
-	if err := ctx.Err(); err != nil {
-		return indicators.Report{}, fmt.Errorf("boltstore: get report: %w", err)
-	}
-	var r indicators.Report
-	err := s.db.View(func(tx *bbolt.Tx) error {
-		return getJSON(readBucket(tx, bucketReports), id, "report", &r)
-	})
-	if err != nil {
-		return indicators.Report{}, wrap("get report", err)
-	}
-	return r, nil
+	return viewJSON[indicators.Report](ctx, s, "get report", bucketReports, id, "report")
 }
 
 // getJSON decodes the value of key in b (nil: empty) into v, or returns an
@@ -206,6 +196,24 @@ func pageJSON[T any](tx *bbolt.Tx, primary, index []byte, sub, cursor string, li
 	return out, "", nil
 }
 
+// viewJSON reads the JSON value at id in bucket in a read transaction:
+// the body of every Get, which differ only in what they read. A missing
+// value gives ErrNotFound; errors name op and what, as getJSON does.
+func viewJSON[T any](ctx context.Context, s *Store, op string, bucket []byte, id, what string) (T, error) {
+	var v T
+	if err := ctx.Err(); err != nil {
+		return v, fmt.Errorf("boltstore: %s: %w", op, err)
+	}
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		return getJSON(readBucket(tx, bucket), id, what, &v)
+	})
+	if err != nil {
+		var zero T // not v: a corrupt value may have been half decoded
+		return zero, wrap(op, err)
+	}
+	return v, nil
+}
+
 func getJSON(b *bbolt.Bucket, key, what string, v any) error {
 	var data []byte
 	if b != nil && key != "" {
@@ -223,17 +231,7 @@ func getJSON(b *bbolt.Bucket, key, what string, v any) error {
 // GetContact returns the contact of a report, or an error matching
 // ErrNotFound when none was given or it was purged.
 func (s *Store) GetContact(ctx context.Context, reportID string) (indicators.Contact, error) {
-	if err := ctx.Err(); err != nil {
-		return indicators.Contact{}, fmt.Errorf("boltstore: get contact: %w", err)
-	}
-	var c indicators.Contact
-	err := s.db.View(func(tx *bbolt.Tx) error {
-		return getJSON(readBucket(tx, bucketContacts), reportID, "contact of report", &c)
-	})
-	if err != nil {
-		return indicators.Contact{}, wrap("get contact", err)
-	}
-	return c, nil
+	return viewJSON[indicators.Contact](ctx, s, "get contact", bucketContacts, reportID, "contact of report")
 }
 
 // ListReports returns one page of reports in id order, all of them or

@@ -102,15 +102,9 @@ func putWarningStatus(idx *bbolt.Bucket, status indicators.WarningStatus, id []b
 
 // GetWarning returns the warning with id or an error matching ErrNotFound.
 func (s *Store) GetWarning(ctx context.Context, id string) (indicators.Warning, error) {
-	if err := ctx.Err(); err != nil {
-		return indicators.Warning{}, fmt.Errorf("boltstore: get warning: %w", err)
-	}
-	var sw storedWarning
-	err := s.db.View(func(tx *bbolt.Tx) error {
-		return getJSON(readBucket(tx, bucketWarnings), id, "warning", &sw)
-	})
+	sw, err := viewJSON[storedWarning](ctx, s, "get warning", bucketWarnings, id, "warning")
 	if err != nil {
-		return indicators.Warning{}, wrap("get warning", err)
+		return indicators.Warning{}, err
 	}
 	return sw.value(), nil
 }

@@ -173,46 +173,14 @@ func (s *Store) ListDisputes(ctx context.Context, f indicators.DisputeFilter) (i
 	if err := f.Validate(); err != nil {
 		return indicators.DisputePage{}, fmt.Errorf("redisstore: list disputes: %w", err)
 	}
-	limit := indicators.PageLimit(f.Limit)
-	lo := "-"
-	if f.Cursor != "" {
-		lo = "(" + f.Cursor
-	}
-	ids, err := s.client.ZRangeByLex(ctx, s.disputeIndexKey(f.Status), &redis.ZRangeBy{Min: lo, Max: "+", Count: int64(limit + 1)}).Result()
+	disputes, next, err := pageJSON(ctx, s, "list disputes", "dispute", s.disputeIndexKey(f.Status), f.Cursor,
+		indicators.PageLimit(f.Limit), s.disputeKey, func(d *indicators.Dispute) (indicators.Dispute, bool) {
+			return *d, f.Status == "" || d.Status == f.Status
+		})
 	if err != nil {
-		return indicators.DisputePage{}, s.fail(ctx, "list disputes", err)
+		return indicators.DisputePage{}, err
 	}
-	page := indicators.DisputePage{Disputes: []indicators.Dispute{}}
-	if len(ids) > limit {
-		ids = ids[:limit]
-		page.Next = ids[limit-1]
-	}
-	if len(ids) == 0 {
-		return page, nil
-	}
-	keys := make([]string, len(ids))
-	for i, id := range ids {
-		keys[i] = s.disputeKey(id)
-	}
-	vals, err := s.client.MGet(ctx, keys...).Result()
-	if err != nil {
-		return indicators.DisputePage{}, s.fail(ctx, "list disputes", err)
-	}
-	for i, v := range vals {
-		data, ok := v.(string)
-		if !ok {
-			continue
-		}
-		var d indicators.Dispute
-		if err := json.Unmarshal([]byte(data), &d); err != nil {
-			return indicators.DisputePage{}, fmt.Errorf("redisstore: list disputes: dispute %q: %w: %w", ids[i], indicators.ErrCorrupt, err)
-		}
-		if f.Status != "" && d.Status != f.Status {
-			continue
-		}
-		page.Disputes = append(page.Disputes, d)
-	}
-	return page, nil
+	return indicators.DisputePage{Disputes: disputes, Next: next}, nil
 }
 
 // UpdateDispute runs fn on the dispute and stores the result atomically;

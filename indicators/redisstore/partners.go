@@ -379,50 +379,18 @@ func (s *Store) ListDeliveries(ctx context.Context, f indicators.DeliveryFilter)
 	if err := ctx.Err(); err != nil {
 		return indicators.DeliveryPage{}, s.fail(ctx, "list deliveries", err)
 	}
-	limit := indicators.PageLimit(f.Limit)
 	set := s.outboxKey("all")
 	if f.PartnerID != "" {
 		set = s.outboxKey("p:" + f.PartnerID)
 	}
-	start := "-"
-	if f.Cursor != "" {
-		start = "(" + f.Cursor
-	}
-	page := indicators.DeliveryPage{Deliveries: []indicators.Delivery{}}
-	ids, err := s.client.ZRangeByLex(ctx, set, &redis.ZRangeBy{Min: start, Max: "+", Count: int64(limit + 1)}).Result()
+	deliveries, next, err := pageJSON(ctx, s, "list deliveries", "delivery", set, f.Cursor,
+		indicators.PageLimit(f.Limit), s.deliveryKey, func(d *indicators.Delivery) (indicators.Delivery, bool) {
+			return *d, true
+		})
 	if err != nil {
-		return indicators.DeliveryPage{}, s.fail(ctx, "list deliveries", err)
+		return indicators.DeliveryPage{}, err
 	}
-	more := len(ids) > limit
-	if more {
-		ids = ids[:limit]
-	}
-	if len(ids) == 0 {
-		return page, nil
-	}
-	keys := make([]string, len(ids))
-	for i, id := range ids {
-		keys[i] = s.deliveryKey(id)
-	}
-	vals, err := s.client.MGet(ctx, keys...).Result()
-	if err != nil {
-		return indicators.DeliveryPage{}, s.fail(ctx, "list deliveries", err)
-	}
-	for i, v := range vals {
-		str, ok := v.(string)
-		if !ok {
-			continue
-		}
-		d, err := decodeDelivery(ids[i], str)
-		if err != nil {
-			return indicators.DeliveryPage{}, fmt.Errorf("redisstore: list deliveries: %w", err)
-		}
-		page.Deliveries = append(page.Deliveries, d)
-	}
-	if more {
-		page.Next = ids[len(ids)-1]
-	}
-	return page, nil
+	return indicators.DeliveryPage{Deliveries: deliveries, Next: next}, nil
 }
 
 // recordAckScript stores the first acknowledgement of a delivery.

@@ -210,47 +210,14 @@ func (s *Store) ListReports(ctx context.Context, f indicators.ReportFilter) (ind
 	if err := f.Validate(); err != nil {
 		return indicators.ReportPage{}, fmt.Errorf("redisstore: list reports: %w", err)
 	}
-	limit := indicators.PageLimit(f.Limit)
-	lo := "-"
-	if f.Cursor != "" {
-		lo = "(" + f.Cursor
-	}
-	// One id more than the page holds tells whether a next page exists.
-	ids, err := s.client.ZRangeByLex(ctx, s.reportIndexKey(f.Status), &redis.ZRangeBy{Min: lo, Max: "+", Count: int64(limit + 1)}).Result()
+	reports, next, err := pageJSON(ctx, s, "list reports", "report", s.reportIndexKey(f.Status), f.Cursor,
+		indicators.PageLimit(f.Limit), s.reportKey, func(r *indicators.Report) (indicators.Report, bool) {
+			return *r, f.Status == "" || r.Status == f.Status
+		})
 	if err != nil {
-		return indicators.ReportPage{}, s.fail(ctx, "list reports", err)
+		return indicators.ReportPage{}, err
 	}
-	page := indicators.ReportPage{Reports: []indicators.Report{}}
-	if len(ids) > limit {
-		ids = ids[:limit]
-		page.Next = ids[limit-1]
-	}
-	if len(ids) == 0 {
-		return page, nil
-	}
-	keys := make([]string, len(ids))
-	for i, id := range ids {
-		keys[i] = s.reportKey(id)
-	}
-	vals, err := s.client.MGet(ctx, keys...).Result()
-	if err != nil {
-		return indicators.ReportPage{}, s.fail(ctx, "list reports", err)
-	}
-	for i, v := range vals {
-		data, ok := v.(string)
-		if !ok {
-			continue // nil: the index and reports are written together, so only a hand edit gets here
-		}
-		var r indicators.Report
-		if err := json.Unmarshal([]byte(data), &r); err != nil {
-			return indicators.ReportPage{}, fmt.Errorf("redisstore: list reports: report %q: %w: %w", ids[i], indicators.ErrCorrupt, err)
-		}
-		if f.Status != "" && r.Status != f.Status {
-			continue
-		}
-		page.Reports = append(page.Reports, r)
-	}
-	return page, nil
+	return indicators.ReportPage{Reports: reports, Next: next}, nil
 }
 
 // UpdateReport runs fn on the report and stores the result atomically; see

@@ -125,46 +125,14 @@ func (s *Store) ListWarnings(ctx context.Context, f indicators.WarningFilter) (i
 	if f.Status != "" && !f.Status.Valid() {
 		return indicators.WarningPage{}, fmt.Errorf("redisstore: list warnings: unknown status %q: %w", f.Status, indicators.ErrInvalidInput)
 	}
-	limit := indicators.PageLimit(f.Limit)
-	lo := "-"
-	if f.Cursor != "" {
-		lo = "(" + f.Cursor
-	}
-	ids, err := s.client.ZRangeByLex(ctx, s.warningIndexKey(f.Status), &redis.ZRangeBy{Min: lo, Max: "+", Count: int64(limit + 1)}).Result()
+	warnings, next, err := pageJSON(ctx, s, "list warnings", "warning", s.warningIndexKey(f.Status), f.Cursor,
+		indicators.PageLimit(f.Limit), s.warningKey, func(sw *storedWarning) (indicators.Warning, bool) {
+			return sw.value(), f.Status == "" || sw.Status == f.Status
+		})
 	if err != nil {
-		return indicators.WarningPage{}, s.fail(ctx, "list warnings", err)
+		return indicators.WarningPage{}, err
 	}
-	page := indicators.WarningPage{Warnings: []indicators.Warning{}}
-	if len(ids) > limit {
-		ids = ids[:limit]
-		page.Next = ids[limit-1]
-	}
-	if len(ids) == 0 {
-		return page, nil
-	}
-	keys := make([]string, len(ids))
-	for i, id := range ids {
-		keys[i] = s.warningKey(id)
-	}
-	vals, err := s.client.MGet(ctx, keys...).Result()
-	if err != nil {
-		return indicators.WarningPage{}, s.fail(ctx, "list warnings", err)
-	}
-	for i, v := range vals {
-		data, ok := v.(string)
-		if !ok {
-			continue
-		}
-		var sw storedWarning
-		if err := json.Unmarshal([]byte(data), &sw); err != nil {
-			return indicators.WarningPage{}, fmt.Errorf("redisstore: list warnings: warning %q: %w: %w", ids[i], indicators.ErrCorrupt, err)
-		}
-		if f.Status != "" && sw.Status != f.Status {
-			continue
-		}
-		page.Warnings = append(page.Warnings, sw.value())
-	}
-	return page, nil
+	return indicators.WarningPage{Warnings: warnings, Next: next}, nil
 }
 
 // UpdateWarning runs fn on the warning and stores the result atomically;
