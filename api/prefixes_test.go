@@ -232,6 +232,10 @@ func TestPrefixesSeeWritesElsewhere(t *testing.T) {
 func TestPrefixesAcrossReplicas(t *testing.T) {
 	var cfg api.Config
 	a := mustEnv(t, "redis", func(c *api.Config) { cfg = *c })
+	// The write goes through a before b starts: b learns of writes made
+	// elsewhere only at its periodic refresh (Prefixes.Refresh), so a write
+	// racing b's start-up build would make this test depend on timing.
+	a.mustDo(t, "POST", "/v1/indicators", a.secrets[indicators.RolePolice], map[string]any{"url": "http://evil.vn/a"}, 201, nil)
 	b := *a
 	srv := api.New(cfg)
 	if err := srv.Open("127.0.0.1:0"); err != nil {
@@ -239,7 +243,6 @@ func TestPrefixesAcrossReplicas(t *testing.T) {
 	}
 	t.Cleanup(func() { _ = srv.Close(context.Background()) })
 	b.srv, b.url = srv, srv.URL()
-	a.mustDo(t, "POST", "/v1/indicators", a.secrets[indicators.RolePolice], map[string]any{"url": "http://evil.vn/a"}, 201, nil)
 	pc := &prefixClient{kind: "url"}
 	pa := pc.sync(t, a)
 	pb := pc.sync(t, &b)
