@@ -208,45 +208,17 @@ type statusRequest struct {
 // confirmIndicator answers POST /v1/indicators/:key/confirm (police): the
 // indicator becomes confirmed by the caller, created if it was not listed.
 func (s *Server) confirmIndicator(c *fiber.Ctx) error {
-	key, err := pathKey(c)
-	if err != nil {
-		return err
-	}
-	var req statusRequest
-	if err := decodeOptional(c.Body(), &req); err != nil {
-		return err
-	}
-	name, _ := actor(c)
-	now := s.cfg.Now().UTC()
-	note := strings.TrimSpace(req.Note + " " + req.Reason)
-	before, after, err := s.cfg.Store.Update(c.UserContext(), key, func(r *indicators.Record, exists bool) error {
+	return s.markIndicator(c, ActionIndicatorConfirm, func(r *indicators.Record, exists bool, key indicators.Key, name string, now time.Time) {
 		if exists && r.Status == indicators.StatusTrusted {
 			// Confirming an allowlist entry vouches for it: it stays
 			// trusted, and a police-confirmed allowlist entry outranks
 			// reports (Engine.pick). To list it as a scam instead,
 			// delist it first.
 			r.ConfirmedBy, r.ConfirmedAt, r.UpdatedAt = name, now, now
-		} else {
-			confirmRecord(r, exists, key, name, now)
+			return
 		}
-		if note != "" {
-			r.Note = note
-		}
-		return nil
+		confirmRecord(r, exists, key, name, now)
 	})
-	if err != nil {
-		return fmt.Errorf("api: confirm indicator: %w", err)
-	}
-	if err := s.enqueueConfirmed(c.UserContext(), after, nil); err != nil {
-		return err
-	}
-	if err := s.publish(c.UserContext(), []indicators.Key{key}); err != nil {
-		return err
-	}
-	if err := s.audit(c, ActionIndicatorConfirm, string(key), recordOrNil(before), after); err != nil {
-		return err
-	}
-	return c.JSON(after)
 }
 
 // trustIndicator answers POST /v1/indicators/:key/trust (police): the
@@ -254,6 +226,20 @@ func (s *Server) confirmIndicator(c *fiber.Ctx) error {
 // which outranks reports on the same check while still showing them. It is
 // how police settle a report against an official site or number.
 func (s *Server) trustIndicator(c *fiber.Ctx) error {
+	return s.markIndicator(c, ActionIndicatorTrust, func(r *indicators.Record, exists bool, key indicators.Key, name string, now time.Time) {
+		if !exists {
+			*r = indicators.NewRecord(key, "police:"+name, now)
+			r.Reports = 0
+		}
+		r.Status, r.ConfirmedBy, r.ConfirmedAt, r.UpdatedAt = indicators.StatusTrusted, name, now, now
+	})
+}
+
+// markIndicator applies a police decision (set) to the indicator named by
+// the path, with the optional note of the body, then tells partners (a
+// confirmed bank account), the filters and the audit log, and answers with
+// the record.
+func (s *Server) markIndicator(c *fiber.Ctx, action string, set func(r *indicators.Record, exists bool, key indicators.Key, name string, now time.Time)) error {
 	key, err := pathKey(c)
 	if err != nil {
 		return err
@@ -266,23 +252,24 @@ func (s *Server) trustIndicator(c *fiber.Ctx) error {
 	now := s.cfg.Now().UTC()
 	note := strings.TrimSpace(req.Note + " " + req.Reason)
 	before, after, err := s.cfg.Store.Update(c.UserContext(), key, func(r *indicators.Record, exists bool) error {
-		if !exists {
-			*r = indicators.NewRecord(key, "police:"+name, now)
-			r.Reports = 0
-		}
-		r.Status, r.ConfirmedBy, r.ConfirmedAt, r.UpdatedAt = indicators.StatusTrusted, name, now, now
+		set(r, exists, key, name, now)
 		if note != "" {
 			r.Note = note
 		}
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("api: trust indicator: %w", err)
+		return fmt.Errorf("api: %s: %w", action, err)
+	}
+	// Only a confirmed bank account makes a delivery: enqueueConfirmed
+	// ignores everything else.
+	if err := s.enqueueConfirmed(c.UserContext(), after, nil); err != nil {
+		return err
 	}
 	if err := s.publish(c.UserContext(), []indicators.Key{key}); err != nil {
 		return err
 	}
-	if err := s.audit(c, ActionIndicatorTrust, string(key), recordOrNil(before), after); err != nil {
+	if err := s.audit(c, action, string(key), recordOrNil(before), after); err != nil {
 		return err
 	}
 	return c.JSON(after)
