@@ -24,21 +24,10 @@ const feedsUsage = `usage: scamcheck feeds COMMAND [flags]
 `
 
 func (m *Main) runFeeds(ctx context.Context, args []string) error {
-	if len(args) == 0 {
-		fmt.Fprint(m.Stderr, feedsUsage)
-		return exitError{code: 2}
-	}
-	switch args[0] {
-	case "run":
-		return m.feedsRun(ctx, args[1:])
-	case "drop":
-		return m.feedsDrop(ctx, args[1:])
-	case "help", "-h", "--help":
-		fmt.Fprint(m.Stdout, feedsUsage)
-		return nil
-	}
-	fmt.Fprintf(m.Stderr, "scamcheck feeds: unknown command %q\n%s", args[0], feedsUsage)
-	return exitError{code: 2}
+	return m.dispatch(ctx, "feeds", feedsUsage, args, map[string]subcommand{
+		"run":  m.feedsRun,
+		"drop": m.feedsDrop,
+	})
 }
 
 // logger logs to stderr: text on a terminal, JSON otherwise (for log

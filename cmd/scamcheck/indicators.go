@@ -26,24 +26,13 @@ const indicatorsUsage = `usage: scamcheck indicators COMMAND [flags] INPUT...
 `
 
 func (m *Main) runIndicators(ctx context.Context, args []string) error {
-	if len(args) == 0 {
-		fmt.Fprint(m.Stderr, indicatorsUsage)
-		return exitError{code: 2}
-	}
-	switch args[0] {
-	case "add":
-		return m.indicatorsAdd(ctx, args[1:])
-	case "confirm":
-		return m.indicatorsSetStatus(ctx, "confirm", args[1:])
-	case "delist":
-		return m.indicatorsSetStatus(ctx, "delist", args[1:])
-	case "trust":
-		return m.indicatorsSetStatus(ctx, "trust", args[1:])
-	case "list":
-		return m.indicatorsList(ctx, args[1:])
-	}
-	fmt.Fprintf(m.Stderr, "scamcheck indicators: unknown command %q\n%s", args[0], indicatorsUsage)
-	return exitError{code: 2}
+	return m.dispatch(ctx, "indicators", indicatorsUsage, args, map[string]subcommand{
+		"add":     m.indicatorsAdd,
+		"confirm": func(ctx context.Context, args []string) error { return m.indicatorsSetStatus(ctx, "confirm", args) },
+		"delist":  func(ctx context.Context, args []string) error { return m.indicatorsSetStatus(ctx, "delist", args) },
+		"trust":   func(ctx context.Context, args []string) error { return m.indicatorsSetStatus(ctx, "trust", args) },
+		"list":    m.indicatorsList,
+	})
 }
 
 // parseInputs normalizes every argument, reporting each invalid one by its

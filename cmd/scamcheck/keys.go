@@ -24,20 +24,11 @@ const keysUsage = `usage: scamcheck keys COMMAND [flags]
 const cliActor = "cli"
 
 func (m *Main) runKeys(ctx context.Context, args []string) error {
-	if len(args) == 0 {
-		fmt.Fprint(m.Stderr, keysUsage)
-		return exitError{code: 2}
-	}
-	switch args[0] {
-	case "create":
-		return m.keysCreate(ctx, args[1:])
-	case "list":
-		return m.keysList(ctx, args[1:])
-	case "revoke":
-		return m.keysRevoke(ctx, args[1:])
-	}
-	fmt.Fprintf(m.Stderr, "scamcheck keys: unknown command %q\n%s", args[0], keysUsage)
-	return exitError{code: 2}
+	return m.dispatch(ctx, "keys", keysUsage, args, map[string]subcommand{
+		"create": m.keysCreate,
+		"list":   m.keysList,
+		"revoke": m.keysRevoke,
+	})
 }
 
 func (m *Main) keysCreate(ctx context.Context, args []string) error {

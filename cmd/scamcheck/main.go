@@ -115,3 +115,25 @@ func exitCode(err error) int {
 	}
 	return 1
 }
+
+// subcommand is one verb of a command family (keys create, partners list…).
+type subcommand func(ctx context.Context, args []string) error
+
+// dispatch runs the verb args[0] of the command family name, printing its
+// usage for no verb, help, or an unknown verb (exit 2).
+func (m *Main) dispatch(ctx context.Context, name, usage string, args []string, verbs map[string]subcommand) error {
+	if len(args) == 0 {
+		fmt.Fprint(m.Stderr, usage)
+		return exitError{code: 2}
+	}
+	if run, ok := verbs[args[0]]; ok {
+		return run(ctx, args[1:])
+	}
+	switch args[0] {
+	case "help", "-h", "--help":
+		fmt.Fprint(m.Stdout, usage)
+		return nil
+	}
+	fmt.Fprintf(m.Stderr, "scamcheck %s: unknown command %q\n%s", name, args[0], usage)
+	return exitError{code: 2}
+}

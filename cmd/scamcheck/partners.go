@@ -43,20 +43,11 @@ func webhookWorker(b *backend.Backend, opts webhooks.Options) *webhooks.Worker {
 }
 
 func (m *Main) runPartners(ctx context.Context, args []string) error {
-	if len(args) == 0 {
-		fmt.Fprint(m.Stderr, partnersUsage)
-		return exitError{code: 2}
-	}
-	switch args[0] {
-	case "add":
-		return m.partnersAdd(ctx, args[1:])
-	case "list":
-		return m.partnersList(ctx, args[1:])
-	case "deliveries":
-		return m.partnersDeliveries(ctx, args[1:])
-	}
-	fmt.Fprintf(m.Stderr, "scamcheck partners: unknown command %q\n%s", args[0], partnersUsage)
-	return exitError{code: 2}
+	return m.dispatch(ctx, "partners", partnersUsage, args, map[string]subcommand{
+		"add":        m.partnersAdd,
+		"list":       m.partnersList,
+		"deliveries": m.partnersDeliveries,
+	})
 }
 
 func (m *Main) partnersAdd(ctx context.Context, args []string) error {

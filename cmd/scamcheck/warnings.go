@@ -38,20 +38,11 @@ func warningStoreOf(b *backend.Backend) indicators.WarningStore {
 }
 
 func (m *Main) runWarnings(ctx context.Context, args []string) error {
-	if len(args) == 0 {
-		fmt.Fprint(m.Stderr, warningsUsage)
-		return exitError{code: 2}
-	}
-	switch args[0] {
-	case "list":
-		return m.warningsList(ctx, args[1:])
-	case "publish":
-		return m.warningsPublish(ctx, args[1:])
-	case "expire":
-		return m.warningsExpire(ctx, args[1:])
-	}
-	fmt.Fprintf(m.Stderr, "scamcheck warnings: unknown command %q\n%s", args[0], warningsUsage)
-	return exitError{code: 2}
+	return m.dispatch(ctx, "warnings", warningsUsage, args, map[string]subcommand{
+		"list":    m.warningsList,
+		"publish": m.warningsPublish,
+		"expire":  m.warningsExpire,
+	})
 }
 
 func (m *Main) warningsList(ctx context.Context, args []string) error {
