@@ -2,10 +2,13 @@ package api_test
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -512,6 +515,22 @@ func TestBadInput(t *testing.T) {
 					req, _ := http.NewRequest(tc.method, e.url+tc.path, nil)
 					req.Header.Set("Authorization", "Basic dXNlcjpwYXNz")
 					got = send(t, req)
+				} else if tc.name == "huge URL" {
+					// fasthttp answers 431 to a request line past its read
+					// buffer and closes at once; with the rest of the line
+					// still unread, the kernel may reset the connection
+					// before the client reads the 431. Either way the
+					// request is refused, never served or answered 5xx.
+					res, err := http.Get(e.url + tc.path)
+					if err != nil {
+						if !errors.Is(err, syscall.ECONNRESET) && !errors.Is(err, syscall.EPIPE) {
+							t.Fatalf("huge URL: %v", err)
+						}
+						return
+					}
+					b, _ := io.ReadAll(res.Body)
+					res.Body.Close()
+					got = response{status: res.StatusCode, header: res.Header, body: b}
 				} else if strings.Contains(tc.path, "%ZZ") {
 					// Go's client refuses to send a bad escape unless told exactly.
 					req, _ := http.NewRequest(tc.method, e.url+"/", nil)
