@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"strings"
@@ -86,9 +85,7 @@ func (m *Main) keysList(ctx context.Context, args []string) error {
 		if keys == nil {
 			keys = []indicators.APIKey{}
 		}
-		enc := json.NewEncoder(m.Stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(keys)
+		return m.printJSON(keys)
 	}
 	tw := tabwriter.NewWriter(m.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tNAME\tROLE\tCREATED\tREVOKED")

@@ -8,6 +8,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -136,4 +137,12 @@ func (m *Main) dispatch(ctx context.Context, name, usage string, args []string, 
 	}
 	fmt.Fprintf(m.Stderr, "scamcheck %s: unknown command %q\n%s", name, args[0], usage)
 	return exitError{code: 2}
+}
+
+// printJSON prints v as indented JSON, for the --json flag of the list
+// commands.
+func (m *Main) printJSON(v any) error {
+	enc := json.NewEncoder(m.Stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }

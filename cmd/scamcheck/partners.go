@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -104,9 +103,7 @@ func (m *Main) partnersList(ctx context.Context, args []string) error {
 		return err
 	}
 	if *asJSON {
-		enc := json.NewEncoder(m.Stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(ps) // Partner's JSON leaves the secret out
+		return m.printJSON(ps) // Partner's JSON leaves the secret out
 	}
 	tw := tabwriter.NewWriter(m.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tNAME\tBINS\tURL\tCREATED\tDISABLED\tWARNINGS")
@@ -145,9 +142,7 @@ func (m *Main) partnersDeliveries(ctx context.Context, args []string) error {
 		return err
 	}
 	if *asJSON {
-		enc := json.NewEncoder(m.Stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(page)
+		return m.printJSON(page)
 	}
 	tw := tabwriter.NewWriter(m.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tEVENT\tKEY\tSTATE\tATTEMPTS\tLAST STATUS\tNEXT/DELIVERED\tLAST ERROR")

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"strings"
@@ -81,9 +80,7 @@ func (m *Main) warningsList(ctx context.Context, args []string) error {
 		ws = ws[:*limit]
 	}
 	if *asJSON {
-		enc := json.NewEncoder(m.Stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(ws)
+		return m.printJSON(ws)
 	}
 	tw := tabwriter.NewWriter(m.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tSTATUS\tSEVERITY\tRULE\tCREATED\tKEYS\tTITLE")
