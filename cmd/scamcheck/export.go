@@ -5,8 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 
 	"github.com/scamcheck/scamcheck/feeds"
 	"github.com/scamcheck/scamcheck/indicators"
@@ -56,31 +54,14 @@ func (m *Main) runExport(ctx context.Context, args []string) error {
 		_, err := feeds.Export(ctx, b.Store, m.Stdout, opts)
 		return err
 	}
-	n, err := exportToFile(ctx, b.Store, *out, opts)
+	var n int
+	err = writeFileAtomic(*out, func(w io.Writer) (err error) {
+		n, err = feeds.Export(ctx, b.Store, w, opts)
+		return err
+	})
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(m.Stderr, "exported %d indicators to %s\n", n, *out)
 	return nil
-}
-
-// exportToFile writes the export to a temporary file beside path and
-// renames it into place, so that a failed export leaves the old file.
-func exportToFile(ctx context.Context, store indicators.Store, path string, opts feeds.ExportOptions) (int, error) {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return 0, fmt.Errorf("--out: %w", err)
-	}
-	defer os.Remove(tmp.Name()) // after a successful rename there is nothing to remove
-	n, err := feeds.Export(ctx, store, io.Writer(tmp), opts)
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return n, err
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return n, fmt.Errorf("--out: %w", err)
-	}
-	return n, nil
 }

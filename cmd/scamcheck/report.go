@@ -77,7 +77,7 @@ func (m *Main) runReport(ctx context.Context, args []string) error {
 var vietnam = time.FixedZone("ICT", 7*3600)
 
 // writeFileAtomic writes through a temporary file beside path and renames
-// it into place, so that a failed report leaves the old file.
+// it into place, so that a failed report or export leaves the old file.
 func writeFileAtomic(path string, write func(io.Writer) error) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
 	if err != nil {
