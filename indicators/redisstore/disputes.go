@@ -188,43 +188,25 @@ func (s *Store) ListDisputes(ctx context.Context, f indicators.DisputeFilter) (i
 // run more than once, so it must depend only on the dispute it is given.
 func (s *Store) UpdateDispute(ctx context.Context, id string, fn func(*indicators.Dispute) error) (indicators.Dispute, error) {
 	key := s.disputeKey(id)
-	for attempt := range maxAttempts {
-		if attempt > 0 {
-			backoff(attempt)
-		}
-		if err := ctx.Err(); err != nil {
-			return indicators.Dispute{}, s.fail(ctx, "update dispute", err)
-		}
-		var before, d indicators.Dispute
-		old, err := s.getJSON(ctx, "update dispute", key, "dispute "+strconv.Quote(id), &before)
-		if err != nil {
-			return indicators.Dispute{}, err
-		}
-		_ = json.Unmarshal([]byte(old), &d)
-		if err := fn(&d); err != nil {
-			return indicators.Dispute{}, err
-		}
-		if err := d.ValidateUpdate(&before); err != nil {
-			return indicators.Dispute{}, fmt.Errorf("redisstore: update dispute: %w", err)
-		}
-		data, err := json.Marshal(&d)
-		if err != nil {
-			return indicators.Dispute{}, fmt.Errorf("redisstore: update dispute: %w", err)
-		}
-		if string(data) == old {
-			return d, nil
-		}
-		ok, err := updateDisputeScript.Run(ctx, s.client,
-			[]string{key, s.disputeIndexKey(before.Status), s.disputeIndexKey(d.Status), s.disputeOpenKey(d.Key)},
-			old, data, id, flag(d.Status == indicators.DisputeOpen)).Int()
-		if err != nil {
-			return indicators.Dispute{}, s.fail(ctx, "update dispute", err)
-		}
-		if ok == 1 {
-			return d, nil
-		}
-	}
-	return indicators.Dispute{}, fmt.Errorf("redisstore: update dispute %q: still contended after %d attempts: %w", id, maxAttempts, indicators.ErrConflict)
+	return casUpdate(ctx, s, "update dispute", key, id, "dispute "+strconv.Quote(id),
+		func(before, d *indicators.Dispute) (indicators.Dispute, []byte, error) {
+			if err := fn(d); err != nil {
+				return indicators.Dispute{}, nil, err
+			}
+			if err := d.ValidateUpdate(before); err != nil {
+				return indicators.Dispute{}, nil, fmt.Errorf("redisstore: update dispute: %w", err)
+			}
+			data, err := json.Marshal(d)
+			if err != nil {
+				return indicators.Dispute{}, nil, fmt.Errorf("redisstore: update dispute: %w", err)
+			}
+			return *d, data, nil
+		},
+		func(before *indicators.Dispute, d indicators.Dispute, old string, data []byte) (int, error) {
+			return updateDisputeScript.Run(ctx, s.client,
+				[]string{key, s.disputeIndexKey(before.Status), s.disputeIndexKey(d.Status), s.disputeOpenKey(d.Key)},
+				old, data, id, flag(d.Status == indicators.DisputeOpen)).Int()
+		})
 }
 
 // Disputed reports whether key has an open dispute.

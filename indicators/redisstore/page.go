@@ -60,3 +60,47 @@ func pageJSON[T, V any](ctx context.Context, s *Store, op, what, index, cursor s
 	}
 	return out, next, nil
 }
+
+// casUpdate is the optimistic read–change–write loop of the JSON records
+// (reports, disputes, warnings). It reads the value stored at key and
+// decodes it twice, so that change gets a copy with slices of its own next
+// to the stored one; change applies the caller's function, validates and
+// encodes. An unchanged encoding is not written. Otherwise write stores it
+// with a compare-and-set script that answers 0 when another writer changed
+// the value since it was read, and the loop reads again. change runs once
+// per attempt, so the caller's function must depend only on what it is
+// given. Errors from change are returned as they are.
+func casUpdate[S, T any](ctx context.Context, s *Store, op, key, id, what string,
+	change func(before, after *S) (T, []byte, error),
+	write func(before *S, after T, old string, data []byte) (int, error)) (T, error) {
+	var zero T
+	for attempt := range maxAttempts {
+		if attempt > 0 {
+			backoff(attempt)
+		}
+		if err := ctx.Err(); err != nil {
+			return zero, s.fail(ctx, op, err)
+		}
+		var before, after S
+		old, err := s.getJSON(ctx, op, key, what, &before)
+		if err != nil {
+			return zero, err
+		}
+		_ = json.Unmarshal([]byte(old), &after) // decoded once already
+		v, data, err := change(&before, &after)
+		if err != nil {
+			return zero, err
+		}
+		if string(data) == old {
+			return v, nil
+		}
+		ok, err := write(&before, v, old, data)
+		if err != nil {
+			return zero, s.fail(ctx, op, err)
+		}
+		if ok == 1 {
+			return v, nil
+		}
+	}
+	return zero, fmt.Errorf("redisstore: %s %q: still contended after %d attempts: %w", op, id, maxAttempts, indicators.ErrConflict)
+}

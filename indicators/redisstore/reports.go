@@ -230,43 +230,24 @@ func (s *Store) ListReports(ctx context.Context, f indicators.ReportFilter) (ind
 // in the same script.
 func (s *Store) UpdateReport(ctx context.Context, id string, fn func(*indicators.Report) error) (indicators.Report, error) {
 	key := s.reportKey(id)
-	for attempt := range maxAttempts {
-		if attempt > 0 {
-			backoff(attempt)
-		}
-		if err := ctx.Err(); err != nil {
-			return indicators.Report{}, s.fail(ctx, "update report", err)
-		}
-		var before, r indicators.Report
-		old, err := s.getJSON(ctx, "update report", key, "report "+strconv.Quote(id), &before)
-		if err != nil {
-			return indicators.Report{}, err
-		}
-		// A second decode gives fn slices of its own.
-		_ = json.Unmarshal([]byte(old), &r)
-		if err := fn(&r); err != nil {
-			return indicators.Report{}, err
-		}
-		if err := r.ValidateUpdate(&before); err != nil {
-			return indicators.Report{}, fmt.Errorf("redisstore: update report: %w", err)
-		}
-		data, err := json.Marshal(&r)
-		if err != nil {
-			return indicators.Report{}, fmt.Errorf("redisstore: update report: %w", err)
-		}
-		if string(data) == old {
-			return r, nil
-		}
-		ok, err := updateReportScript.Run(ctx, s.client,
-			[]string{key, s.reportIndexKey(before.Status), s.reportIndexKey(r.Status)}, old, data, id).Int()
-		if err != nil {
-			return indicators.Report{}, s.fail(ctx, "update report", err)
-		}
-		if ok == 1 {
-			return r, nil
-		}
-	}
-	return indicators.Report{}, fmt.Errorf("redisstore: update report %q: still contended after %d attempts: %w", id, maxAttempts, indicators.ErrConflict)
+	return casUpdate(ctx, s, "update report", key, id, "report "+strconv.Quote(id),
+		func(before, r *indicators.Report) (indicators.Report, []byte, error) {
+			if err := fn(r); err != nil {
+				return indicators.Report{}, nil, err
+			}
+			if err := r.ValidateUpdate(before); err != nil {
+				return indicators.Report{}, nil, fmt.Errorf("redisstore: update report: %w", err)
+			}
+			data, err := json.Marshal(r)
+			if err != nil {
+				return indicators.Report{}, nil, fmt.Errorf("redisstore: update report: %w", err)
+			}
+			return *r, data, nil
+		},
+		func(before *indicators.Report, r indicators.Report, old string, data []byte) (int, error) {
+			return updateReportScript.Run(ctx, s.client,
+				[]string{key, s.reportIndexKey(before.Status), s.reportIndexKey(r.Status)}, old, data, id).Int()
+		})
 }
 
 // PurgeContacts deletes the contacts created before the cutoff and returns

@@ -143,47 +143,29 @@ func (s *Store) ListWarnings(ctx context.Context, f indicators.WarningFilter) (i
 // the id between status indexes in the same script.
 func (s *Store) UpdateWarning(ctx context.Context, id string, fn func(*indicators.Warning) error) (indicators.Warning, error) {
 	key := s.warningKey(id)
-	for attempt := range maxAttempts {
-		if attempt > 0 {
-			backoff(attempt)
-		}
-		if err := ctx.Err(); err != nil {
-			return indicators.Warning{}, s.fail(ctx, "update warning", err)
-		}
-		var sb, sw storedWarning
-		old, err := s.getJSON(ctx, "update warning", key, "warning "+strconv.Quote(id), &sb)
-		if err != nil {
-			return indicators.Warning{}, err
-		}
-		_ = json.Unmarshal([]byte(old), &sw) // a copy of its own for fn
-		before, w := sb.value(), sw.value()
-		if err := fn(&w); err != nil {
-			return indicators.Warning{}, err
-		}
-		if w.ID != before.ID {
-			return indicators.Warning{}, fmt.Errorf("redisstore: update warning: %q changed its id to %q: %w", id, w.ID, indicators.ErrInvalidInput)
-		}
-		w.DedupeKey, w.CreatedAt = before.DedupeKey, before.CreatedAt
-		if err := w.Validate(); err != nil {
-			return indicators.Warning{}, fmt.Errorf("redisstore: update warning: %w", err)
-		}
-		data, err := encodeWarning(&w)
-		if err != nil {
-			return indicators.Warning{}, fmt.Errorf("redisstore: update warning: %w", err)
-		}
-		if string(data) == old {
-			return w, nil
-		}
-		// The report update script does exactly this compare-and-set with
-		// an index move; the keys here share the {warnings} tag.
-		ok, err := updateReportScript.Run(ctx, s.client,
-			[]string{key, s.warningIndexKey(before.Status), s.warningIndexKey(w.Status)}, old, data, id).Int()
-		if err != nil {
-			return indicators.Warning{}, s.fail(ctx, "update warning", err)
-		}
-		if ok == 1 {
-			return w, nil
-		}
-	}
-	return indicators.Warning{}, fmt.Errorf("redisstore: update warning %q: still contended after %d attempts: %w", id, maxAttempts, indicators.ErrConflict)
+	return casUpdate(ctx, s, "update warning", key, id, "warning "+strconv.Quote(id),
+		func(sb, sw *storedWarning) (indicators.Warning, []byte, error) {
+			before, w := sb.value(), sw.value()
+			if err := fn(&w); err != nil {
+				return indicators.Warning{}, nil, err
+			}
+			if w.ID != before.ID {
+				return indicators.Warning{}, nil, fmt.Errorf("redisstore: update warning: %q changed its id to %q: %w", id, w.ID, indicators.ErrInvalidInput)
+			}
+			w.DedupeKey, w.CreatedAt = before.DedupeKey, before.CreatedAt
+			if err := w.Validate(); err != nil {
+				return indicators.Warning{}, nil, fmt.Errorf("redisstore: update warning: %w", err)
+			}
+			data, err := encodeWarning(&w)
+			if err != nil {
+				return indicators.Warning{}, nil, fmt.Errorf("redisstore: update warning: %w", err)
+			}
+			return w, data, nil
+		},
+		func(sb *storedWarning, w indicators.Warning, old string, data []byte) (int, error) {
+			// The report update script does exactly this compare-and-set
+			// with an index move; the keys here share the {warnings} tag.
+			return updateReportScript.Run(ctx, s.client,
+				[]string{key, s.warningIndexKey(sb.value().Status), s.warningIndexKey(w.Status)}, old, data, id).Int()
+		})
 }
