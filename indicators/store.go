@@ -34,9 +34,12 @@ type Store interface {
 	// it did not exist) and after.
 	Update(ctx context.Context, key Key, fn func(r *Record, exists bool) error) (before, after Record, err error)
 
-	// List returns one page of records in key order, filtered by opts.
-	// Paging is by key cursor, so it is stable under concurrent writes: a
-	// record present for the whole walk is returned exactly once.
+	// List returns one page of records, filtered by opts, in an order of
+	// the store's choosing that is the same for every walk (boltstore: key
+	// order; redisstore: see its List). Paging is by key cursor (Next is
+	// the last key of the page, or of what was read for a short filtered
+	// page), so it is stable under concurrent writes: a record present for
+	// the whole walk is returned exactly once.
 	List(ctx context.Context, opts ListOptions) (Page, error)
 
 	// Iterate calls fn for every stored record of kind (all kinds when kind
@@ -83,7 +86,7 @@ type ListOptions struct {
 	Status   Status
 	Source   string
 	Category Category
-	Cursor   Key // exclusive: return keys after this one
+	Cursor   Key // exclusive: return what comes after this key in the store's order
 	Limit    int // default 100, at most 1000
 }
 

@@ -2,6 +2,7 @@ package boltstore_test
 
 import (
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -158,4 +159,58 @@ func TestDBSharesTheFile(t *testing.T) {
 	if err != nil {
 		t.Error(err)
 	}
+}
+
+// TestListKeyOrder pins what the embedded store promises beyond the
+// conformance suite: List walks in key order, across kinds, and a cursor
+// that is not a stored key resumes at the next key after it.
+func TestListKeyOrder(t *testing.T) {
+	s := newStore(t)
+	var want []indicators.Key
+	var recs []indicators.Record
+	for i := range 40 {
+		r := storetest.Record(storetest.KeyOf(indicators.Kinds[i%len(indicators.Kinds)], i*2), "feed")
+		recs = append(recs, r)
+		want = append(want, r.Key)
+	}
+	if _, err := s.Upsert(t.Context(), recs); err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(want)
+	var got []indicators.Key
+	opts := indicators.ListOptions{Limit: 7}
+	for {
+		page, err := s.List(t.Context(), opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range page.Records {
+			got = append(got, r.Key)
+		}
+		if page.Next == "" {
+			break
+		}
+		opts.Cursor = page.Next
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("walk = %v, want key order %v", got, want)
+	}
+	// Domain keys are stored for 4, 12, 20, … (i*2 for i = 2, 6, 10, …):
+	// 5 is not stored and 12 comes next.
+	between, next := storetest.KeyOf(indicators.KindDomain, 5), storetest.KeyOf(indicators.KindDomain, 12)
+	page, err := s.List(t.Context(), indicators.ListOptions{Kind: indicators.KindDomain, Cursor: between, Limit: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(page.Records) != 1 || page.Records[0].Key != next {
+		t.Errorf("List(cursor %q) = %v, want %q", between, keysOf(page.Records), next)
+	}
+}
+
+func keysOf(recs []indicators.Record) []indicators.Key {
+	keys := make([]indicators.Key, len(recs))
+	for i, r := range recs {
+		keys[i] = r.Key
+	}
+	return keys
 }

@@ -20,10 +20,34 @@ const (
 )
 
 // tally accumulates counter deltas of successful writes until flush. The
-// zero value is ready; maps are made on first use.
+// zero value is ready; maps are made on first use. Records are counted by
+// their (kind, status, category), one map update per record, and turned
+// into the fields of the counts hash at flush: a bulk import counts a
+// million records of a few shapes.
 type tally struct {
+	shapes  map[shape]int64
 	counts  map[string]int64
 	sources map[string]int64
+}
+
+// shape is what the counts hash counts a record by.
+type shape struct {
+	kind     indicators.Kind
+	status   indicators.Status
+	category indicators.Category
+}
+
+// fields folds the record shapes into counts fields.
+func (t *tally) fields() {
+	for sh, n := range t.shapes {
+		t.add(fieldTotal, n)
+		t.add(field(fieldKind, string(sh.kind)), n)
+		t.add(field(fieldStatus, string(sh.status)), n)
+		if sh.category != "" {
+			t.add(field(fieldCategory, string(sh.category)), n)
+		}
+	}
+	t.shapes = nil
 }
 
 func (t *tally) add(field string, n int64) {
@@ -69,12 +93,10 @@ func field(prefix, v string) string {
 
 // record counts r once with sign n (+1 or -1).
 func (t *tally) record(r *indicators.Record, n int64) {
-	t.add(fieldTotal, n)
-	t.add(field(fieldKind, string(r.Kind)), n)
-	t.add(field(fieldStatus, string(r.Status)), n)
-	if r.Category != "" {
-		t.add(field(fieldCategory, string(r.Category)), n)
+	if t.shapes == nil {
+		t.shapes = map[shape]int64{}
 	}
+	t.shapes[shape{r.Kind, r.Status, r.Category}] += n
 }
 
 // change counts the replacement of before (nil when new) by after.
@@ -114,6 +136,7 @@ func hasSource(r *indicators.Record, name string) bool {
 // flush applies t's deltas in one pipeline. It runs even when ctx is
 // cancelled: the writes it accounts for have happened.
 func (s *Store) flush(ctx context.Context, t *tally) error {
+	t.fields()
 	if len(t.counts) == 0 && len(t.sources) == 0 {
 		return nil
 	}

@@ -2,6 +2,7 @@ package redisstore
 
 import (
 	"context"
+	"fmt"
 	"slices"
 
 	"github.com/redis/go-redis/v9"
@@ -9,35 +10,42 @@ import (
 	"github.com/scamcheck/scamcheck/indicators"
 )
 
-// kindsByKey lists the kinds in the order of their keys. Kind names differ
-// in their first letter, so all keys of one kind sort together and List can
-// walk the kinds one after the other.
+// kindsByKey lists the kinds in the order of their names, the order in which
+// List walks them.
 var kindsByKey = func() []indicators.Kind {
 	k := slices.Clone(indicators.Kinds)
 	slices.Sort(k)
 	return k
 }()
 
-// Bounds of List's work per call.
+// Bounds of List's and Iterate's work per call and round trip.
 const (
-	// minScan is the fewest index entries a filtered List reads before it
-	// may return a short page (see List).
+	// minScan is the fewest records a filtered List reads before it may
+	// return a short page (see List).
 	minScan = 5000
-	// maxFetch bounds the keys read from the index per round trip.
+	// maxFetch bounds the records read per round trip.
 	maxFetch = 4000
-	// iterateChunk is the number of keys Iterate reads per index shard and
-	// round trip.
-	iterateChunk = 1000
+	// bucketsPerTrip is the number of buckets whose field names are read
+	// in one pipelined round trip.
+	bucketsPerTrip = 64
 )
 
-// List returns one page in key order; see indicators.Store.
+// List returns one page; see indicators.Store.
+//
+// The order is the store's own, not key order: kinds by name, then bucket
+// number, then key within a bucket. It is stable, so paging by cursor (the
+// last key of a page) returns every record present for the whole walk
+// exactly once, and a cursor that is not a stored key still has a place in
+// it: the keys of its bucket after it come next. A cursor whose kind is not
+// one of the store's is placed by name among the kinds ("a" before all,
+// "zzz" after all).
 //
 // Filters other than Kind are applied to the records after reading them,
 // so a selective filter could read the whole store for one page. To keep a
-// call bounded, List stops after reading max(10×limit, 5000) index entries
-// and then returns the matches found so far (possibly none) with Next set
-// to the last key it read: a short or even empty page with a non-empty
-// Next means "keep going", not "done". Next is empty only when the walk is
+// call bounded, List stops after reading max(10×limit, 5000) records and
+// then returns the matches found so far (possibly none) with Next set to
+// the last key it read: a short or even empty page with a non-empty Next
+// means "keep going", not "done". Next is empty only when the walk is
 // complete. Unfiltered pages are always full except the last.
 func (s *Store) List(ctx context.Context, opts indicators.ListOptions) (indicators.Page, error) {
 	if err := ctx.Err(); err != nil {
@@ -52,16 +60,17 @@ func (s *Store) List(ctx context.Context, opts indicators.ListOptions) (indicato
 	maxScan := max(10*limit, minScan)
 	out := make([]indicators.Record, 0, min(limit+1, 256))
 	scanned := 0
-	cursor := string(opts.Cursor)
+	cursor := opts.Cursor
 	for _, kind := range kinds {
-		lo := string(kind) + ":"
-		if cursor >= string(kind)+";" { // every key of kind is <= cursor
+		from, after := uint32(0), ""
+		switch {
+		case cursor == "" || string(cursor) < string(kind)+":":
+		case cursor.Kind() == kind:
+			from, after = bucketOf(cursor), cursor.Value()
+		default: // the cursor is past every key of kind
 			continue
 		}
-		from := cursor
-		if from < lo {
-			from = ""
-		}
+		w := bucketWalk{s: s, kind: kind, next: from, after: after}
 		for {
 			// One more match than the page holds tells whether a next page
 			// exists, so Next is empty exactly on the last page.
@@ -69,87 +78,116 @@ func (s *Store) List(ctx context.Context, opts indicators.ListOptions) (indicato
 			if filtered {
 				want *= 4
 			}
-			keys, exhausted, err := s.nextKeys(ctx, kind, from, min(want, maxFetch))
+			recs, last, err := w.read(ctx, min(want, maxFetch))
 			if err != nil {
 				return indicators.Page{}, err
 			}
-			recs := make([]*indicators.Record, len(keys))
-			if err := s.getMany(ctx, keys, recs); err != nil {
-				return indicators.Page{}, err
-			}
-			for _, r := range recs {
-				if r == nil || !opts.Matches(r) {
+			for i := range recs {
+				if !opts.Matches(&recs[i]) {
 					continue
 				}
-				out = append(out, *r)
+				out = append(out, recs[i])
 				if len(out) > limit {
 					return indicators.Page{Records: out[:limit], Next: out[limit-1].Key}, nil
 				}
 			}
-			scanned += len(keys)
-			if exhausted {
-				break
+			if last == "" {
+				break // kind exhausted
 			}
-			from = string(keys[len(keys)-1])
+			scanned += len(recs)
 			if scanned >= maxScan {
-				return indicators.Page{Records: out, Next: indicators.Key(from)}, nil
+				return indicators.Page{Records: out, Next: last}, nil
 			}
 		}
 	}
 	return indicators.Page{Records: out}, nil
 }
 
-// nextKeys returns, in order, keys of kind after from ("" for the first) from
-// the index: at least min(want, remaining) of them unless the index holds
-// fewer. It reads the shards in one pipeline and merges them: every shard
-// that returned a full count could hold more keys after its last one, so
-// only keys up to the smallest such last key are complete and returned.
-func (s *Store) nextKeys(ctx context.Context, kind indicators.Kind, from string, want int) ([]indicators.Key, bool, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, false, s.fail(ctx, "list", err)
-	}
-	per := int64(want/indexShards*2 + 8)
-	lo := "-"
-	if from != "" {
-		lo = "(" + from
-	}
-	pipe := s.client.Pipeline()
-	cmds := make([]*redis.StringSliceCmd, indexShards)
-	for sh := range cmds {
-		cmds[sh] = pipe.ZRangeByLex(ctx, s.indexKey(kind, uint32(sh)), &redis.ZRangeBy{Min: lo, Max: "+", Count: per})
-	}
-	_, _ = pipe.Exec(ctx)
-	var bound string
-	exhausted := true
-	total := 0
-	for _, c := range cmds {
-		v, err := c.Result()
-		if err != nil {
-			return nil, false, s.fail(ctx, "list", err)
-		}
-		total += len(v)
-		if int64(len(v)) == per {
-			exhausted = false
-			if last := v[len(v)-1]; bound == "" || last < bound {
-				bound = last
-			}
-		}
-	}
-	keys := make([]indicators.Key, 0, total)
-	for _, c := range cmds {
-		for _, m := range c.Val() {
-			if exhausted || m <= bound {
-				keys = append(keys, indicators.Key(m))
-			}
-		}
-	}
-	slices.Sort(keys)
-	return keys, exhausted, nil
+// bucketWalk reads the records of one kind in List's order, resuming after
+// field after of bucket next.
+type bucketWalk struct {
+	s      *Store
+	kind   indicators.Kind
+	next   uint32   // first bucket not yet loaded into fields
+	after  string   // skip fields <= after in bucket next (resuming a cursor)
+	fields []string // sorted field names of bucket cur not yet read
+	cur    uint32
 }
 
-// Iterate calls fn for every record of kind (all kinds when ""), reading the
-// index shard by shard in chunks, so memory stays bounded by one chunk.
-// Records written during the walk may or may not be seen.
+// read returns up to want records (fewer at the end of the kind or when
+// every record read was deleted meanwhile) and the key of the last one it
+// read; last is empty when the kind is exhausted.
+func (w *bucketWalk) read(ctx context.Context, want int) ([]indicators.Record, indicators.Key, error) {
+	for len(w.fields) == 0 {
+		if w.next >= buckets {
+			return nil, "", nil
+		}
+		if err := w.load(ctx); err != nil {
+			return nil, "", err
+		}
+	}
+	n := min(want, len(w.fields))
+	fields := w.fields[:n]
+	w.fields = w.fields[n:]
+	vals, err := w.s.client.HMGet(ctx, w.s.bucketKey(w.kind, w.cur), fields...).Result()
+	if err != nil {
+		return nil, "", w.s.fail(ctx, "list", err)
+	}
+	recs := make([]indicators.Record, 0, n)
+	for i, v := range vals {
+		str, ok := v.(string)
+		if !ok {
+			continue // deleted since its name was read
+		}
+		r, err := decodeRecord(keyOf(w.kind, fields[i]), str)
+		if err != nil {
+			return nil, "", fmt.Errorf("redisstore: list: %w", err)
+		}
+		recs = append(recs, r)
+	}
+	return recs, keyOf(w.kind, fields[n-1]), nil
+}
+
+// load reads the field names of up to bucketsPerTrip buckets from next on
+// in one pipeline and keeps those of the first non-empty one.
+func (w *bucketWalk) load(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return w.s.fail(ctx, "list", err)
+	}
+	end := min(w.next+bucketsPerTrip, buckets)
+	pipe := w.s.client.Pipeline()
+	cmds := make([]*redis.StringSliceCmd, 0, end-w.next)
+	for b := w.next; b < end; b++ {
+		cmds = append(cmds, pipe.HKeys(ctx, w.s.bucketKey(w.kind, b)))
+	}
+	_, _ = pipe.Exec(ctx)
+	for i, c := range cmds {
+		names, err := c.Result()
+		if err != nil {
+			return w.s.fail(ctx, "list", err)
+		}
+		b := w.next + uint32(i)
+		if b == w.next && w.after != "" {
+			names = slices.DeleteFunc(names, func(f string) bool { return f <= w.after })
+		}
+		if len(names) > 0 {
+			slices.Sort(names)
+			w.fields, w.cur, w.next, w.after = names, b, b+1, ""
+			return nil
+		}
+	}
+	w.next, w.after = end, ""
+	return nil
+}
+
+func keyOf(kind indicators.Kind, value string) indicators.Key {
+	return indicators.Key(string(kind) + ":" + value)
+}
+
+// Iterate calls fn for every record of kind (all kinds when ""), bucket by
+// bucket in chunks, so memory stays bounded by the field names of a few
+// buckets. Records written during the walk may or may not be seen; each
+// record present for the whole walk is seen exactly once.
 func (s *Store) Iterate(ctx context.Context, kind indicators.Kind, fn func(indicators.Record) error) error {
 	if err := ctx.Err(); err != nil {
 		return s.fail(ctx, "iterate", err)
@@ -158,38 +196,20 @@ func (s *Store) Iterate(ctx context.Context, kind indicators.Kind, fn func(indic
 	if kind != "" {
 		kinds = []indicators.Kind{kind}
 	}
-	recs := make([]*indicators.Record, iterateChunk)
 	for _, k := range kinds {
-		for sh := range uint32(indexShards) {
-			lo := "-"
-			for {
-				if err := ctx.Err(); err != nil {
-					return s.fail(ctx, "iterate", err)
-				}
-				members, err := s.client.ZRangeByLex(ctx, s.indexKey(k, sh), &redis.ZRangeBy{Min: lo, Max: "+", Count: iterateChunk}).Result()
-				if err != nil {
-					return s.fail(ctx, "iterate", err)
-				}
-				keys := make([]indicators.Key, len(members))
-				for i, m := range members {
-					keys[i] = indicators.Key(m)
-				}
-				clear(recs)
-				if err := s.getMany(ctx, keys, recs[:len(keys)]); err != nil {
+		w := bucketWalk{s: s, kind: k}
+		for {
+			recs, last, err := w.read(ctx, maxFetch)
+			if err != nil {
+				return err
+			}
+			for _, r := range recs {
+				if err := fn(r); err != nil {
 					return err
 				}
-				for _, r := range recs[:len(keys)] {
-					if r == nil {
-						continue
-					}
-					if err := fn(*r); err != nil {
-						return err
-					}
-				}
-				if len(members) < iterateChunk {
-					break
-				}
-				lo = "(" + members[len(members)-1]
+			}
+			if last == "" {
+				break
 			}
 		}
 	}

@@ -4,39 +4,38 @@
 //
 // Keys, under a configurable prefix P (default "scamcheck"):
 //
-//	P:r:{<indicator key>}       one record, compact binary (see codec.go)
-//	P:idx:{<kind>:<shard>}      sorted set, all scores 0: the keys of kind, by fnv32a(key)%16
-//	P:counts                    hash: total, kind:<k>, status:<s>, category:<c>
-//	P:sources                   hash: source name -> records naming it
+//	P:b:{<kind>:<n>}   hash, one of 1024 buckets per kind (n = fnv32a(key) % 1024):
+//	                   indicator value -> record, compact binary (see codec.go)
+//	P:counts           hash: total, kind:<k>, status:<s>, category:<c>
+//	P:sources          hash: source name -> records naming it
 //
-// The hash tag of a record is the whole indicator key, so records spread
-// evenly over the masters of a cluster; the index is sharded for the same
-// reason. Nothing needs two keys in one slot.
+// Records live as fields of bucket hashes rather than as keys of their own,
+// and the buckets are the index: List and Iterate walk them in order. A
+// separate sorted-set index in key order cost more Redis time per record
+// than the record itself (a skiplist insert into a million-member set), and
+// on a shared two-core machine that halved the import rate. The price is
+// List's order: kinds by name, then bucket number, then key within a
+// bucket, which is stable but is not key order (see List). Each bucket has
+// a hash tag of its own, so the 4096 buckets spread evenly over the masters
+// of a cluster; nothing needs two keys in one slot.
 //
 // Writes are optimistic. Upsert first sends, in one pipelined round trip,
-// every record of a batch merged as if it were new with SET NX GET: a new
-// key is created there and then, and for a key that exists Redis returns the
-// stored value instead. Those are merged in Go with indicators.Merge and, if
-// changed, written in a second round trip with a small compare-and-set
+// every record of a batch merged as if it were new with HSETNX, which
+// creates the new ones there and then. The stored values of those that
+// existed are read in a second round trip, merged in Go with
+// indicators.Merge and, if changed, written with a small compare-and-set
 // script that applies only if the stored value is still the one read. A
 // record that lost a race is read and merged again. So every record is
 // updated atomically and no concurrent merge is lost, on any topology, and
-// a batch of new keys costs one round trip. (Redis before 7.0 refuses SET
-// with NX and GET; the store then reads first, one round trip more.)
+// a batch of new keys costs one round trip.
 //
-// Index and counters are derived data kept next to the records:
+// Counts and Sources are counters incremented after successful writes. A
+// crash or a Redis failure between a record write and the counter update
+// leaves them off by the records concerned; Recount rebuilds them.
 //
-//   - Index entries are queued ahead of the record writes in the same
-//     pipeline, and every Upsert re-adds the entries of its whole batch
-//     (a no-op for present members). On one server or Sentinel the index
-//     therefore covers every record. On a cluster the nodes apply a
-//     pipeline independently, so a node failing mid-batch can leave a
-//     record unindexed (invisible to List and Iterate, not to Get) until
-//     the batch is upserted again, which a caller does after an error.
-//     List and Iterate skip entries whose record is absent.
-//   - Counts and Sources are counters incremented after successful writes. A
-//     crash or a Redis failure between a record write and the counter update
-//     leaves them off by the records concerned; Recount rebuilds them.
+// Stores written before the buckets existed kept one key per record
+// (P:r:{<key>}) and sorted-set indexes (P:idx:{<kind>:<shard>}); Open moves
+// such records into the buckets (see MigrateLegacy).
 package redisstore
 
 import (
@@ -48,7 +47,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -64,10 +62,11 @@ const (
 	DefaultBatchSize = 1000
 )
 
-// indexShards is the number of index sorted sets per kind. 16 spreads a kind
-// over the masters of any reasonable cluster while keeping List's k-way
-// merge cheap.
-const indexShards = 16
+// buckets is the number of bucket hashes per kind. 1024 spreads a kind over
+// the masters of any cluster, keeps a bucket near 10,000 records at ten
+// million of a kind (List reads a bucket's field names to page through it),
+// and lets List walk an empty kind in a few pipelined round trips.
+const buckets = 1024
 
 // maxAttempts bounds the optimistic retries of one record; only a key written
 // continuously by many writers can exhaust it.
@@ -78,11 +77,12 @@ const maxAttempts = 64
 // accounts for are already written.
 const flushTimeout = 5 * time.Second
 
-// casScript replaces a record only if it still holds the value that was read.
-// Values are never empty, so a key deleted meanwhile also fails the test.
+// casScript replaces a record (field ARGV[1] of bucket KEYS[1]) only if it
+// still holds the value that was read (ARGV[2]). Values are never empty, so
+// a field deleted meanwhile also fails the test.
 var casScript = redis.NewScript(`
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-redis.call('SET', KEYS[1], ARGV[2])
+if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
 return 1
 `)
 
@@ -108,7 +108,6 @@ type Store struct {
 	batchSize  int
 	countsKey  string
 	sourcesKey string
-	noNXGet    atomic.Bool // the server refused SET NX GET (Redis < 7.0)
 }
 
 // Open connects to the Redis at url (see ParseURL for the forms), checks it
@@ -131,6 +130,10 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	if err := c.Ping(ctx).Err(); err != nil {
 		_ = c.Close()
 		return nil, s.fail(ctx, "open", err)
+	}
+	if _, err := s.MigrateLegacy(ctx); err != nil {
+		_ = c.Close()
+		return nil, err
 	}
 	return s, nil
 }
@@ -198,19 +201,25 @@ func (s *Store) fail(ctx context.Context, op string, err error) error {
 	return fmt.Errorf("redisstore: %s: %w: %w", op, indicators.ErrUnavailable, err)
 }
 
-func (s *Store) recordKey(k indicators.Key) string {
-	return s.prefix + ":r:{" + string(k) + "}"
+// loc is where a record lives: field of bucket.
+type loc struct {
+	bucket string
+	field  string
 }
 
-func (s *Store) indexKey(kind indicators.Kind, shard uint32) string {
-	return s.prefix + ":idx:{" + string(kind) + ":" + strconv.Itoa(int(shard)) + "}"
+func (s *Store) locate(k indicators.Key) loc {
+	return loc{bucket: s.bucketKey(k.Kind(), bucketOf(k)), field: k.Value()}
 }
 
-// shardOf spreads keys over the index shards of their kind.
-func shardOf(k indicators.Key) uint32 {
+func (s *Store) bucketKey(kind indicators.Kind, n uint32) string {
+	return s.prefix + ":b:{" + string(kind) + ":" + strconv.Itoa(int(n)) + "}"
+}
+
+// bucketOf spreads keys over the buckets of their kind.
+func bucketOf(k indicators.Key) uint32 {
 	h := fnv.New32a()
 	_, _ = h.Write([]byte(k))
-	return h.Sum32() % indexShards
+	return h.Sum32() % buckets
 }
 
 // backoff sleeps a random short time before retry attempt, so that writers
@@ -227,7 +236,8 @@ func (s *Store) Get(ctx context.Context, keys []indicators.Key) ([]*indicators.R
 	out := make([]*indicators.Record, len(keys))
 	if len(keys) == 1 {
 		// One key needs no pipeline: the common case of a check.
-		v, err := s.client.Get(ctx, s.recordKey(keys[0])).Result()
+		l := s.locate(keys[0])
+		v, err := s.client.HGet(ctx, l.bucket, l.field).Result()
 		switch {
 		case errors.Is(err, redis.Nil):
 			return out, nil
@@ -258,7 +268,8 @@ func (s *Store) getMany(ctx context.Context, keys []indicators.Key, out []*indic
 	pipe := s.client.Pipeline()
 	cmds := make([]*redis.StringCmd, len(keys))
 	for i, k := range keys {
-		cmds[i] = pipe.Get(ctx, s.recordKey(k))
+		l := s.locate(k)
+		cmds[i] = pipe.HGet(ctx, l.bucket, l.field)
 	}
 	_, _ = pipe.Exec(ctx) // errors are read per command: redis.Nil is not one
 	recs := make([]indicators.Record, len(keys))
@@ -281,7 +292,7 @@ func (s *Store) getMany(ctx context.Context, keys []indicators.Key, out []*indic
 // item is one distinct key of an Upsert batch.
 type item struct {
 	key    indicators.Key
-	rkey   string
+	at     loc
 	inputs []int32 // indexes of the batch's records for this key, in order
 	exists bool    // the key held old when read
 	old    string  // stored value as read
@@ -293,8 +304,9 @@ type item struct {
 
 // Upsert merges recs into the store; see indicators.Store. Each batch of
 // Options.BatchSize records costs one pipelined round trip when every key is
-// new or unchanged, two when stored records change, one more per lost race,
-// and at the end one small round trip for the counters.
+// new, two more when some exist (a read, then a write of those that
+// changed), one more per lost race, and at the end one small round trip for
+// the counters.
 func (s *Store) Upsert(ctx context.Context, recs []indicators.Record) ([]indicators.Change, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, s.fail(ctx, "upsert", err)
@@ -331,36 +343,18 @@ func (s *Store) upsertBatch(ctx context.Context, recs []indicators.Record, chang
 			continue
 		}
 		seen[k] = int32(len(items))
-		items = append(items, item{key: k, rkey: s.recordKey(k), inputs: []int32{int32(i)}})
+		items = append(items, item{key: k, at: s.locate(k), inputs: []int32{int32(i)}})
 	}
 	todo := make([]int, len(items))
 	for i := range todo {
 		todo[i] = i
 	}
-	// First round trip: create every record as if it were new, with
-	// SET NX GET, which also returns the stored value of the ones that
-	// exist. New keys are then done in one round trip.
-	read := false
-	if !s.noNXGet.Load() {
-		for _, i := range todo {
-			items[i].exists = false
-		}
-		merge(items, todo, recs, changes, now)
-		var err error
-		todo, err = s.create(ctx, items, todo, t)
-		switch {
-		case errors.Is(err, errNoNXGet):
-			// Redis before 7.0: fall back to reading first.
-			s.noNXGet.Store(true)
-			todo = todo[:0]
-			for i := range items {
-				todo = append(todo, i)
-			}
-		case err != nil:
-			return err
-		default:
-			read = true // todo holds the existing keys, read by create
-		}
+	// First round trip: create every record as if it were new with
+	// HSETNX. New keys are then done; the rest are read and merged.
+	merge(items, todo, recs, changes, now)
+	todo, err := s.create(ctx, items, todo, t)
+	if err != nil {
+		return err
 	}
 	for attempt := 0; len(todo) > 0; attempt++ {
 		if attempt == maxAttempts {
@@ -372,16 +366,11 @@ func (s *Store) upsertBatch(ctx context.Context, recs []indicators.Record, chang
 		if err := ctx.Err(); err != nil {
 			return s.fail(ctx, "upsert", err)
 		}
-		if !read {
-			if err := s.read(ctx, items, todo, attempt == 0); err != nil {
-				return err
-			}
+		if err := s.read(ctx, items, todo); err != nil {
+			return err
 		}
-		read = false
 		merge(items, todo, recs, changes, now)
-		var err error
-		todo, err = s.write(ctx, items, todo, t)
-		if err != nil {
+		if todo, err = s.write(ctx, items, todo, t); err != nil {
 			return err
 		}
 	}
@@ -416,84 +405,46 @@ func merge(items []item, todo []int, recs []indicators.Record, changes []indicat
 	}
 }
 
-// errNoNXGet reports a Redis that refuses SET with both NX and GET (< 7.0).
-var errNoNXGet = errors.New("SET NX GET not supported")
-
-// indexAll queues index entries for the keys of items[todo] on pipe, grouped
-// into one ZADD per index shard. Adding a present member changes nothing.
-func (s *Store) indexAll(ctx context.Context, pipe redis.Pipeliner, items []item, todo []int) {
-	members := make([][]redis.Z, len(indicators.Kinds)*indexShards) // by kind index × shard
-	for _, i := range todo {
-		k := items[i].key
-		ki := slices.Index(indicators.Kinds, k.Kind())
-		b := ki*indexShards + int(shardOf(k))
-		members[b] = append(members[b], redis.Z{Member: string(k)})
-	}
-	for b, m := range members {
-		if len(m) > 0 {
-			pipe.ZAdd(ctx, s.indexKey(indicators.Kinds[b/indexShards], uint32(b%indexShards)), m...)
-		}
-	}
-}
-
-// create queues the index entries, then SET NX GET of every item's value as
-// if new, in one pipeline. Created items are counted into t; the ones that
-// existed get exists, old and before set from the reply and are returned.
+// create sends HSETNX of every item's value as if new, in one pipeline.
+// Created items are counted into t; the ones that existed are returned, to
+// be read and merged.
 func (s *Store) create(ctx context.Context, items []item, todo []int, t *tally) ([]int, error) {
 	pipe := s.client.Pipeline()
-	s.indexAll(ctx, pipe, items, todo)
-	cmds := make([]*redis.Cmd, len(todo))
-	for n, i := range todo {
-		cmds[n] = pipe.Do(ctx, "set", items[i].rkey, items[i].val, "nx", "get")
-	}
-	cmdsAll, _ := pipe.Exec(ctx)
-	for _, c := range cmdsAll {
-		err := c.Err()
-		if err == nil || errors.Is(err, redis.Nil) {
-			continue
-		}
-		if redis.HasErrorPrefix(err, "syntax error") {
-			return nil, errNoNXGet
-		}
-		return nil, s.fail(ctx, "upsert: write", err)
-	}
-	var existing []int
+	cmds := make([]*redis.BoolCmd, len(todo))
 	for n, i := range todo {
 		it := &items[i]
-		v, err := cmds[n].Text()
-		if errors.Is(err, redis.Nil) {
-			t.change(nil, &it.after)
-			continue
+		cmds[n] = pipe.HSetNX(ctx, it.at.bucket, it.at.field, it.val)
+	}
+	_, _ = pipe.Exec(ctx)
+	var existing []int
+	for n, i := range todo {
+		created, err := cmds[n].Result()
+		if err != nil {
+			return nil, s.fail(ctx, "upsert: write", err)
 		}
-		it.exists, it.old = true, v
-		if it.before, err = decodeRecord(it.key, v); err != nil {
-			return nil, fmt.Errorf("redisstore: upsert: %w", err)
+		if created {
+			t.change(nil, &items[i].after)
+			continue
 		}
 		existing = append(existing, i)
 	}
 	return existing, nil
 }
 
-// read fetches the stored values of items[todo] in one pipeline; with index
-// the index entries for every key go first in the same pipeline.
-func (s *Store) read(ctx context.Context, items []item, todo []int, index bool) error {
+// read fetches the stored values of items[todo] in one pipeline.
+func (s *Store) read(ctx context.Context, items []item, todo []int) error {
 	pipe := s.client.Pipeline()
-	if index {
-		s.indexAll(ctx, pipe, items, todo)
-	}
 	cmds := make([]*redis.StringCmd, len(todo))
 	for n, i := range todo {
-		cmds[n] = pipe.Get(ctx, items[i].rkey)
+		cmds[n] = pipe.HGet(ctx, items[i].at.bucket, items[i].at.field)
 	}
-	cmdsAll, _ := pipe.Exec(ctx)
-	for _, c := range cmdsAll {
-		if err := c.Err(); err != nil && !errors.Is(err, redis.Nil) {
-			return s.fail(ctx, "upsert: read", err)
-		}
-	}
+	_, _ = pipe.Exec(ctx)
 	for n, i := range todo {
 		it := &items[i]
 		v, err := cmds[n].Result()
+		if err != nil && !errors.Is(err, redis.Nil) {
+			return s.fail(ctx, "upsert: read", err)
+		}
 		it.exists, it.old, it.before = err == nil, v, indicators.Record{}
 		if it.exists {
 			if it.before, err = decodeRecord(it.key, v); err != nil {
@@ -514,9 +465,9 @@ func (s *Store) write(ctx context.Context, items []item, todo []int, t *tally) (
 		switch {
 		case !it.dirty:
 		case !it.exists:
-			cmds[n] = pipe.SetNX(ctx, it.rkey, it.val, 0)
+			cmds[n] = pipe.HSetNX(ctx, it.at.bucket, it.at.field, it.val)
 		default:
-			cmds[n] = casScript.EvalSha(ctx, pipe, []string{it.rkey}, it.old, it.val)
+			cmds[n] = casScript.EvalSha(ctx, pipe, []string{it.at.bucket}, it.at.field, it.old, it.val)
 		}
 	}
 	if pipe.Len() == 0 {
@@ -579,7 +530,7 @@ func (s *Store) Update(ctx context.Context, key indicators.Key, fn func(r *indic
 	if _, err := indicators.ParseKey(string(key)); err != nil {
 		return before, after, fmt.Errorf("redisstore: update: %w", err)
 	}
-	rkey := s.recordKey(key)
+	at := s.locate(key)
 	for attempt := range maxAttempts {
 		if attempt > 0 {
 			backoff(attempt)
@@ -587,7 +538,7 @@ func (s *Store) Update(ctx context.Context, key indicators.Key, fn func(r *indic
 		if err := ctx.Err(); err != nil {
 			return indicators.Record{}, indicators.Record{}, s.fail(ctx, "update", err)
 		}
-		old, err := s.client.Get(ctx, rkey).Result()
+		old, err := s.client.HGet(ctx, at.bucket, at.field).Result()
 		exists := err == nil
 		if err != nil && !errors.Is(err, redis.Nil) {
 			return indicators.Record{}, indicators.Record{}, s.fail(ctx, "update", err)
@@ -621,26 +572,10 @@ func (s *Store) Update(ctx context.Context, key indicators.Key, fn func(r *indic
 			r.UpdatedAt = s.now().UTC()
 			val = indicators.AppendRecord(val[:0], &r)
 		}
-		// The index entry goes ahead of the write in the same pipeline, as
-		// in Upsert; re-adding it for an existing record repairs an entry
-		// lost to a failure on a cluster.
-		pipe := s.client.Pipeline()
-		pipe.ZAdd(ctx, s.indexKey(key.Kind(), shardOf(key)), redis.Z{Member: string(key)})
-		var write *redis.BoolCmd
-		var cas *redis.Cmd
-		if exists {
-			cas = casScript.EvalSha(ctx, pipe, []string{rkey}, old, val)
-		} else {
-			write = pipe.SetNX(ctx, rkey, val, 0)
-		}
-		cmds, _ := pipe.Exec(ctx)
-		if err := cmds[0].Err(); err != nil {
-			return indicators.Record{}, indicators.Record{}, s.fail(ctx, "update", err)
-		}
 		var ok bool
 		if exists {
 			var n int64
-			n, err = cas.Int64()
+			n, err = casScript.EvalSha(ctx, s.client, []string{at.bucket}, at.field, old, val).Int64()
 			if redis.HasErrorPrefix(err, "NOSCRIPT") {
 				if err := casScript.Load(ctx, s.client).Err(); err != nil {
 					return indicators.Record{}, indicators.Record{}, s.fail(ctx, "update: load script", err)
@@ -649,7 +584,7 @@ func (s *Store) Update(ctx context.Context, key indicators.Key, fn func(r *indic
 			}
 			ok = n == 1
 		} else {
-			ok, err = write.Result()
+			ok, err = s.client.HSetNX(ctx, at.bucket, at.field, val).Result()
 		}
 		if err != nil {
 			return indicators.Record{}, indicators.Record{}, s.fail(ctx, "update", err)

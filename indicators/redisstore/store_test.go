@@ -99,9 +99,13 @@ func TestClusterSpread(t *testing.T) {
 	perMaster := map[string]int{}
 	err := cc.ForEachMaster(ctx, func(ctx context.Context, m *redis.Client) error {
 		var found int
-		iter := m.Scan(ctx, 0, prefix+":r:*", 1000).Iterator()
+		iter := m.Scan(ctx, 0, prefix+":b:*", 1000).Iterator()
 		for iter.Next(ctx) {
-			found++
+			n, err := m.HLen(ctx, iter.Val()).Result()
+			if err != nil {
+				return err
+			}
+			found += int(n)
 		}
 		mu.Lock()
 		perMaster[m.Options().Addr] = found
@@ -393,7 +397,8 @@ func TestCorruptRecord(t *testing.T) {
 	c := redistest.Client(t)
 	s := redisstore.New(c, redisstore.Options{Prefix: prefix})
 	key := storetest.DomainKey(1)
-	if err := c.Set(ctx, prefix+":r:{"+string(key)+"}", "not a record", 0).Err(); err != nil {
+	bucket, field := s.Locate(key)
+	if err := c.HSet(ctx, bucket, field, "not a record").Err(); err != nil {
 		t.Fatal(err)
 	}
 	_, err := s.Get(ctx, []indicators.Key{key})
