@@ -47,6 +47,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -108,6 +109,9 @@ type Store struct {
 	batchSize  int
 	countsKey  string
 	sourcesKey string
+	// bucketKeys[kind][n] is the key of bucket n of kind, made once: an
+	// import would otherwise build one per record.
+	bucketKeys map[indicators.Kind]*[buckets]string
 }
 
 // Open connects to the Redis at url (see ParseURL for the forms), checks it
@@ -154,14 +158,23 @@ func New(client redis.UniversalClient, opts Options) *Store {
 	if opts.BatchSize <= 0 {
 		opts.BatchSize = DefaultBatchSize
 	}
-	return &Store{
+	s := &Store{
 		client:     client,
 		prefix:     opts.Prefix,
 		now:        opts.Now,
 		batchSize:  opts.BatchSize,
 		countsKey:  opts.Prefix + ":counts",
 		sourcesKey: opts.Prefix + ":sources",
+		bucketKeys: map[indicators.Kind]*[buckets]string{},
 	}
+	for _, kind := range indicators.Kinds {
+		keys := new([buckets]string)
+		for n := range keys {
+			keys[n] = opts.Prefix + ":b:{" + string(kind) + ":" + strconv.Itoa(n) + "}"
+		}
+		s.bucketKeys[kind] = keys
+	}
+	return s
 }
 
 // Client returns the underlying client (for health checks and tests).
@@ -212,6 +225,9 @@ func (s *Store) locate(k indicators.Key) loc {
 }
 
 func (s *Store) bucketKey(kind indicators.Kind, n uint32) string {
+	if keys := s.bucketKeys[kind]; keys != nil {
+		return keys[n]
+	}
 	return s.prefix + ":b:{" + string(kind) + ":" + strconv.Itoa(int(n)) + "}"
 }
 
@@ -293,7 +309,8 @@ func (s *Store) getMany(ctx context.Context, keys []indicators.Key, out []*indic
 type item struct {
 	key    indicators.Key
 	at     loc
-	inputs []int32 // indexes of the batch's records for this key, in order
+	first  int32   // index of the batch's first record for this key
+	more   []int32 // indexes of later records for the same key, in order
 	exists bool    // the key held old when read
 	old    string  // stored value as read
 	before indicators.Record
@@ -333,18 +350,37 @@ func (s *Store) Upsert(ctx context.Context, recs []indicators.Record) ([]indicat
 	return changes, nil
 }
 
+// batchState is the scratch space of one upsertBatch, pooled: a bulk import
+// would otherwise allocate (and the GC scan) a megabyte per batch.
+type batchState struct {
+	items []item
+	seen  map[indicators.Key]int32
+}
+
+var batchPool = sync.Pool{New: func() any { return &batchState{seen: map[indicators.Key]int32{}} }}
+
 func (s *Store) upsertBatch(ctx context.Context, recs []indicators.Record, changes []indicators.Change, now time.Time, t *tally) error {
-	items := make([]item, 0, len(recs))
-	seen := make(map[indicators.Key]int32, len(recs))
+	st := batchPool.Get().(*batchState)
+	defer func() {
+		clear(st.items) // drop the records' references before pooling
+		st.items = st.items[:0]
+		clear(st.seen)
+		batchPool.Put(st)
+	}()
+	if cap(st.items) < len(recs) {
+		st.items = make([]item, 0, len(recs))
+	}
+	items, seen := st.items[:0], st.seen
 	for i := range recs {
 		k := recs[i].Key
 		if j, ok := seen[k]; ok {
-			items[j].inputs = append(items[j].inputs, int32(i))
+			items[j].more = append(items[j].more, int32(i))
 			continue
 		}
 		seen[k] = int32(len(items))
-		items = append(items, item{key: k, at: s.locate(k), inputs: []int32{int32(i)}})
+		items = append(items, item{key: k, at: s.locate(k), first: int32(i)})
 	}
+	st.items = items
 	todo := make([]int, len(items))
 	for i := range todo {
 		todo[i] = i
@@ -380,7 +416,7 @@ func (s *Store) upsertBatch(ctx context.Context, recs []indicators.Record, chang
 // merge folds the inputs of items[todo] onto what was read (nothing when
 // !exists), one after the other, and encodes the results that changed.
 func merge(items []item, todo []int, recs []indicators.Record, changes []indicators.Change, now time.Time) {
-	var buf []byte
+	buf := make([]byte, 0, 128*len(todo))
 	for _, i := range todo {
 		it := &items[i]
 		var cur *indicators.Record
@@ -388,7 +424,11 @@ func merge(items []item, todo []int, recs []indicators.Record, changes []indicat
 			cur = &it.before
 		}
 		it.dirty = false
-		for _, j := range it.inputs {
+		for n := -1; n < len(it.more); n++ {
+			j := it.first
+			if n >= 0 {
+				j = it.more[n]
+			}
 			merged, ch := indicators.Merge(cur, recs[j], now)
 			changes[j] = ch
 			if ch != indicators.ChangeUnchanged {
