@@ -5,13 +5,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/scamcheck/scamcheck/bloom"
 	"github.com/scamcheck/scamcheck/feeds"
@@ -137,6 +141,58 @@ func runImport(b *testing.B, store indicators.Store, pub feeds.Publisher, path s
 	b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MB")
 }
 
+// rawRedis is the ceiling of any import into Redis in the store's layout:
+// n new records of the size the store writes, as fields of 1024 bucket
+// hashes, sent with pipelined HSETNX by 4 goroutines in batches of 1000,
+// with nothing else to do (no parsing, normalizing, merging or counting).
+func rawRedis(b *testing.B, client redis.UniversalClient, prefix string, n int) {
+	b.Helper()
+	now := time.Now()
+	rec := indicators.NewRecord(indicators.Key("phone:+84910000000"), "bench", now)
+	val := indicators.AppendRecord(nil, &rec)
+	buckets := make([]string, 1024)
+	for i := range buckets {
+		buckets[i] = prefix + ":b:{phone:" + strconv.Itoa(i) + "}"
+	}
+	const batch, writers = 1000, 4
+	start := time.Now()
+	ctx := context.Background()
+	froms := make(chan int)
+	errs := make(chan error, writers)
+	var wg sync.WaitGroup
+	for range writers {
+		wg.Go(func() {
+			var failed error
+			for from := range froms {
+				if failed != nil {
+					continue // drain, so that the sender never blocks
+				}
+				pipe := client.Pipeline()
+				for i := from; i < min(from+batch, n); i++ {
+					field := "+8491" + strconv.Itoa(10_000_000 + i)[1:]
+					h := fnv.New32a()
+					_, _ = h.Write([]byte(field))
+					pipe.HSetNX(ctx, buckets[h.Sum32()%1024], field, val)
+				}
+				if _, err := pipe.Exec(ctx); err != nil {
+					failed = err
+					errs <- err
+				}
+			}
+		})
+	}
+	for from := 0; from < n; from += batch {
+		froms <- from
+	}
+	close(froms)
+	wg.Wait()
+	close(errs)
+	if err := <-errs; err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(n)/time.Since(start).Seconds(), "lines/s")
+}
+
 func BenchmarkImport(b *testing.B) {
 	n := importN()
 	path := phoneList(b, n)
@@ -173,6 +229,14 @@ func BenchmarkImport(b *testing.B) {
 	b.Run("baseline=no-store", func(b *testing.B) {
 		for b.Loop() {
 			runImport(b, discardStore{}, nil, path, n)
+		}
+	})
+	b.Run("baseline=redis-raw", func(b *testing.B) {
+		for b.Loop() {
+			b.StopTimer()
+			client, prefix := redistest.Client(b), redistest.Prefix(b)
+			b.StartTimer()
+			rawRedis(b, client, prefix, n)
 		}
 	})
 	b.Run("store=redis", func(b *testing.B) {
