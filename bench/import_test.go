@@ -27,10 +27,12 @@ import (
 
 // The import benchmarks: a plain list of distinct phone numbers, typed in
 // the forms people use, imported end to end (file → parse → normalize →
-// dedupe → Store → change log) into Redis and into the embedded store, against two
+// dedupe → Store → change log) into Redis and into the embedded store, against three
 // baselines measured in the same run on the same file: the parser alone,
-// and the whole pipeline into a store that keeps nothing (parse + normalize
-// + dedupe + batching, no storage).
+// the whole pipeline into a store that keeps nothing (parse + normalize
+// + dedupe + batching, no storage), and the raw rate at which Redis takes
+// new records in the store's layout when nothing else runs (rawRedis): no
+// import into Redis can beat it.
 //
 //	go test ./bench -run '^$' -bench Import -benchtime 1x
 //	SCAMCHECK_BENCH_IMPORT_N=10000000 go test ./bench -run '^$' -bench Import -benchtime 1x -timeout 30m
