@@ -151,25 +151,6 @@ func (kc *keyCache) forgetID(id string) {
 	}
 }
 
-// authenticate identifies the caller from its bearer key. No key is an
-// anonymous (public) caller; a malformed, unknown or revoked key is a 401
-// even on public endpoints, so that a client with a broken key finds out.
-func (s *Server) authenticate(c *fiber.Ctx) error {
-	secret, present, err := bearer(c)
-	if err != nil {
-		return err
-	}
-	if !present {
-		return c.Next()
-	}
-	key, err := s.lookupKey(c.UserContext(), HashSecret(secret))
-	if err != nil {
-		return err
-	}
-	c.Locals(localsCaller, key)
-	return c.Next()
-}
-
 // lookupKey resolves a secret's hash to an active key, through the cache.
 func (s *Server) lookupKey(ctx context.Context, hash string) (*indicators.APIKey, error) {
 	key, known := s.keys.get(hash)

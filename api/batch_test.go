@@ -33,7 +33,7 @@ func TestParseBatchFastAgreesWithEncodingJSON(t *testing.T) {
 		{`{"items":[{"q":"1"}`, false},
 	}
 	for _, tc := range tests {
-		fast, ok := parseBatchFast([]byte(tc.body), 3)
+		fast, ok := parseBatchFast([]byte(tc.body), 3, []checkQuery{})
 		if ok != tc.fastOK {
 			t.Errorf("%s: fast ok=%v, want %v", tc.body, ok, tc.fastOK)
 		}
@@ -58,7 +58,7 @@ func TestParseBatchFastAgreesWithEncodingJSON(t *testing.T) {
 		if !reflect.DeepEqual(fast, slow) {
 			t.Errorf("%s:\nfast %+v\nslow %+v", tc.body, fast, slow)
 		}
-		if _, err := s.decodeBatch([]byte(tc.body)); err != nil {
+		if _, err := s.decodeBatch([]byte(tc.body), nil); err != nil {
 			t.Errorf("%s: decodeBatch: %v", tc.body, err)
 		}
 	}

@@ -137,7 +137,8 @@ func (s *Server) createIndicator(c *fiber.Ctx) error {
 }
 
 // listIndicators answers GET /v1/indicators?kind=&status=&source=&category=
-// &cursor=&limit= (police): one page in key order.
+// &cursor=&limit= (police): one page in the store's stable order (see
+// indicators.Store.List); next is the cursor of the following page.
 func (s *Server) listIndicators(c *fiber.Ctx) error {
 	var opts indicators.ListOptions
 	var err error

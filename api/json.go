@@ -19,7 +19,13 @@ import (
 func appendResult(b []byte, r *indicators.Result) []byte {
 	b = append(b, `{"input":`...)
 	b = appendString(b, r.Input)
-	if r.Kind != "" {
+	// The kind and the verdict are nearly always one of the known values,
+	// whose fields are encoded in advance (kindIndex and verdictIndex are
+	// switches on a few constants).
+	ki, vi := kindIndex(r.Kind), verdictIndex(r.Verdict)
+	if ki < len(kindFields) && r.Kind == statKinds[ki] {
+		b = append(b, kindFields[ki]...)
+	} else if r.Kind != "" {
 		b = append(b, `,"kind":`...)
 		b = appendString(b, string(r.Kind))
 	}
@@ -31,7 +37,9 @@ func appendResult(b []byte, r *indicators.Result) []byte {
 		b = append(b, `,"canonical":`...)
 		b = appendString(b, r.Canonical)
 	}
-	if r.Verdict != "" {
+	if vi < len(verdictFields) && r.Verdict == statVerdicts[vi] {
+		b = append(b, verdictFields[vi]...)
+	} else if r.Verdict != "" {
 		b = append(b, `,"verdict":`...)
 		b = appendString(b, string(r.Verdict))
 	}
@@ -130,7 +138,11 @@ func appendResult(b []byte, r *indicators.Result) []byte {
 	}
 	if r.Advice != nil {
 		b = append(b, `,"advice":`...)
-		b = appendAdvice(b, r.Advice)
+		if e := &adviceTable[vi][ki]; e.advice == r.Advice {
+			b = append(b, e.json...)
+		} else {
+			b = appendAdvice(b, r.Advice)
+		}
 	}
 	if r.Error != nil {
 		b = append(b, `,"error":{"code":`...)
@@ -159,11 +171,54 @@ func appendCount(b []byte, name string, n int) []byte {
 	return strconv.AppendInt(b, int64(n), 10)
 }
 
-// adviceJSON caches the encoding of Advice values by pointer: the engine
-// hands out a dozen shared *Advice, and their long Vietnamese texts were
-// the costliest part of encoding a miss. Entries are never removed; the
-// cache is bounded because only shared pointers are stored (see
-// appendAdvice).
+// kindFields and verdictFields are the encoded "kind" and "verdict" fields
+// of the known kinds and verdicts, indexed as statKinds and statVerdicts
+// (whose last entries, "other" and "error", are not real values).
+var (
+	kindFields    = encodedFields(`,"kind":`, statKinds[:len(statKinds)-1])
+	verdictFields = encodedFields(`,"verdict":`, statVerdicts[:len(statVerdicts)-1])
+)
+
+func encodedFields[T ~string](name string, values []T) [][]byte {
+	fields := make([][]byte, len(values))
+	for i, v := range values {
+		fields[i] = appendString([]byte(name), string(v))
+	}
+	return fields
+}
+
+// adviceTable holds the encoding of the advice the engine gives each
+// verdict and kind (indicators.AdviceFor), indexed as the check counters
+// are. Their long bilingual texts are most of a result's bytes: encoding
+// them was the costliest part of encoding a result, and a lookup by
+// pointer in adviceJSON cost more than copying the bytes.
+var adviceTable = func() (t [len(statVerdicts)][len(statKinds)]adviceEntry) {
+	for vi, v := range statVerdicts {
+		for ki, k := range statKinds {
+			if a := indicators.AdviceFor(v, k); a != nil {
+				t[vi][ki] = adviceEntry{advice: a, json: encodeAdvice(nil, a)}
+			}
+		}
+	}
+	return t
+}()
+
+type adviceEntry struct {
+	advice *indicators.Advice
+	json   []byte
+}
+
+func encodeAdvice(b []byte, a *indicators.Advice) []byte {
+	b = append(b, `{"vi":`...)
+	b = appendString(b, a.VI)
+	b = append(b, `,"en":`...)
+	b = appendString(b, a.EN)
+	return append(b, '}')
+}
+
+// adviceJSON caches the encoding of Advice values not in adviceTable, by
+// pointer, should an Engine hand out other shared ones. Entries are never
+// removed; the cache is bounded (see appendAdvice).
 var adviceJSON sync.Map // *indicators.Advice → []byte
 
 // maxAdviceCache bounds adviceJSON against an Engine that allocates a
@@ -177,11 +232,7 @@ func appendAdvice(b []byte, a *indicators.Advice) []byte {
 		return append(b, v.([]byte)...)
 	}
 	start := len(b)
-	b = append(b, `{"vi":`...)
-	b = appendString(b, a.VI)
-	b = append(b, `,"en":`...)
-	b = appendString(b, a.EN)
-	b = append(b, '}')
+	b = encodeAdvice(b, a)
 	// Only the engine's shared advice values are worth caching, and they
 	// are immutable: cache the first few pointers seen.
 	if adviceCacheLen.Load() < maxAdviceCache {
@@ -202,9 +253,57 @@ func appendTime(b []byte, t time.Time) []byte {
 const hexDigits = "0123456789abcdef"
 
 // plainString reports whether s needs no escaping at all: valid UTF-8
-// with no control character, quote, backslash, U+2028 or U+2029 (whose
-// UTF-8 forms are the only ones starting 0xE2 0x80 0xA8/0xA9).
+// with no control character, quote, backslash, U+2028 or U+2029. The
+// inputs, keys and canonical forms of checks are short ASCII: they are
+// tested eight bytes at a time, and only a string with a non-ASCII byte is
+// looked at closely.
 func plainString(s string) bool {
+	n := len(s)
+	if n < 8 {
+		for i := 0; i < n; i++ {
+			if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c >= utf8.RuneSelf {
+				return plainStringSlow(s)
+			}
+		}
+		return true
+	}
+	for i := 0; i+8 <= n; i += 8 {
+		if !plainASCII8(load64(s, i)) {
+			return plainStringSlow(s)
+		}
+	}
+	// The last bytes, as a word that overlaps the one before.
+	if n%8 != 0 && !plainASCII8(load64(s, n-8)) {
+		return plainStringSlow(s)
+	}
+	return true
+}
+
+// load64 reads the eight bytes of s at i as a little-endian word, byte by
+// byte, which the compiler merges into one load.
+func load64(s string, i int) uint64 {
+	s = s[i : i+8]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+}
+
+// plainASCII8 reports whether none of the eight bytes of x is a control
+// character, a quote, a backslash or a non-ASCII byte (the classic
+// "has a byte less than n" and "has a zero byte" bit tricks).
+func plainASCII8(x uint64) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	lt20 := (x - ones*0x20) &^ x
+	q := x ^ (ones * '"')
+	bs := x ^ (ones * '\\')
+	quote := (q - ones) &^ q
+	back := (bs - ones) &^ bs
+	return (lt20|quote|back|x)&highs == 0
+}
+
+// plainStringSlow is plainString for strings that are not plain ASCII.
+// U+2028 and U+2029 are the only runes whose UTF-8 forms start 0xE2 0x80
+// 0xA8/0xA9.
+func plainStringSlow(s string) bool {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if c < 0x20 || c == '"' || c == '\\' {

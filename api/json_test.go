@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/scamcheck/scamcheck/indicators"
 )
@@ -64,5 +65,37 @@ func BenchmarkAppendResult(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		buf = appendResult(buf[:0], &r)
+	}
+}
+
+// TestPlainString holds the word-at-a-time test to the byte-by-byte
+// definition, for every byte value at every position of a word.
+func TestPlainString(t *testing.T) {
+	slow := func(s string) bool {
+		for _, r := range s {
+			if r < 0x20 || r == '"' || r == '\\' || r == '\u2028' || r == '\u2029' {
+				return false
+			}
+		}
+		return utf8.ValidString(s)
+	}
+	base := "abcdefghijklmnopqrst"
+	for n := 0; n <= len(base); n++ {
+		for pos := 0; pos < n; pos++ {
+			for c := 0; c < 256; c++ {
+				s := base[:pos] + string(rune(c)) + base[pos+1:n]
+				if c >= 0x80 {
+					s = base[:pos] + string([]byte{byte(c)}) + base[pos+1:n]
+				}
+				if got, want := plainString(s), slow(s); got != want {
+					t.Fatalf("plainString(%q) = %v, want %v", s, got, want)
+				}
+			}
+		}
+	}
+	for _, s := range []string{"ngân hàng", "a\u2028b", "x\u2029", "🙂🙂🙂🙂", "\xe2\x80", "\xff", "\ufffd ok"} {
+		if got, want := plainString(s), slow(s); got != want {
+			t.Errorf("plainString(%q) = %v, want %v", s, got, want)
+		}
 	}
 }

@@ -61,10 +61,13 @@ func newLimiter(l Limit, now func() time.Time) *limiter {
 	return lm
 }
 
+// enabled reports whether the limit applies at all.
+func (lm *limiter) enabled() bool { return lm != nil && lm.limit.Requests >= 0 }
+
 // allow counts one request of client and reports whether it is within the
 // limit, and if not, how long until the window ends.
 func (lm *limiter) allow(client string) (bool, time.Duration) {
-	if lm == nil || lm.limit.Requests < 0 {
+	if !lm.enabled() {
 		return true, 0
 	}
 	sh := &lm.shards[maphash.String(lm.seed, client)%uint64(len(lm.shards))]
@@ -112,21 +115,24 @@ func rateLimited(c *fiber.Ctx, retry time.Duration) error {
 // request with a key already known to the cache counts against that key's
 // (higher) limit; anything else, including a key not yet verified, counts
 // against its IP's public limit, so made-up keys cannot buy a higher limit
-// or unbounded store lookups.
-func (s *Server) limit(c *fiber.Ctx) error {
-	if secret, present, err := bearer(c); present && err == nil {
-		hash := HashSecret(secret)
+// or unbounded store lookups. hash is the hash of a well-formed bearer
+// key, "" if there is none.
+func (s *Server) limit(c *fiber.Ctx, hash string) error {
+	if hash != "" {
 		if k, known := s.keys.get(hash); known && k != nil && k.Active() {
 			if ok, retry := s.keyLimiter.allow(k.ID); !ok {
 				return rateLimited(c, retry)
 			}
-			return c.Next()
+			return nil
 		}
+	}
+	if !s.ipLimiter.enabled() {
+		return nil // before c.IP, which allocates
 	}
 	if ok, retry := s.ipLimiter.allow(c.IP()); !ok {
 		return rateLimited(c, retry)
 	}
-	return c.Next()
+	return nil
 }
 
 // limitReports applies the per-IP limit on new citizen reports, on top of

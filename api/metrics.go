@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -31,6 +32,17 @@ type metrics struct {
 	// serialises the writers.
 	mu     sync.Mutex
 	series atomic.Pointer[map[seriesKey]seriesMetrics]
+	// byRoute is the same cache keyed by the matched route itself, which
+	// names the pattern and the method, then by status: a pointer-keyed
+	// map and a scan of a route's few statuses cost less than hashing two
+	// strings. Copied on write like series, under mu; the slices are never
+	// changed once stored.
+	byRoute atomic.Pointer[map[*fiber.Route][]statusSeries]
+}
+
+type statusSeries struct {
+	status int
+	seriesMetrics
 }
 
 type seriesKey struct {
@@ -41,6 +53,7 @@ type seriesKey struct {
 type seriesMetrics struct {
 	requests prometheus.Counter
 	latency  prometheus.Observer
+	route    string // the route label
 }
 
 func newMetrics(checks *CheckStats, filters FilterStats) *metrics {
@@ -61,36 +74,75 @@ func newMetrics(checks *CheckStats, filters FilterStats) *metrics {
 		}, []string{"route"}),
 	}
 	m.series.Store(&map[seriesKey]seriesMetrics{})
+	m.byRoute.Store(&map[*fiber.Route][]statusSeries{})
 	m.reg.MustRegister(m.requests, m.latency, m.storeErrors,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		&statsCollector{checks: checks, filters: filters})
 	return m
 }
 
-// observe counts one request.
-func (m *metrics) observe(route, method string, status int, d time.Duration) {
-	k := seriesKey{route, method, status}
-	sm, ok := (*m.series.Load())[k]
-	if !ok {
-		code := strconv.Itoa(status)
-		// Method strings from Fiber may alias the request buffer: copy.
-		k.method = strings.Clone(method)
-		sm = seriesMetrics{
-			requests: m.requests.WithLabelValues(route, k.method, code),
-			latency:  m.latency.WithLabelValues(route, k.method, code),
+// observeRoute counts one request and returns its route label (see
+// routePattern).
+func (m *metrics) observeRoute(c *fiber.Ctx, status int, d time.Duration) string {
+	r := c.Route()
+	// A route that answered its own method: Fiber's routes live as long as
+	// the app, so the pointer is a stable key. USE routes and the fallback
+	// route of errors raised before routing (a fresh one each time) are
+	// left to the keyed-by-name path.
+	matched := r != nil && len(r.Handlers) > 0 && r.Path != "" && r.Method == c.Method()
+	if matched {
+		for _, ss := range (*m.byRoute.Load())[r] {
+			if ss.status == status {
+				ss.requests.Inc()
+				ss.latency.Observe(d.Seconds())
+				return ss.route
+			}
 		}
+	}
+	route := routePattern(c)
+	sm := m.seriesFor(route, c.Method(), status)
+	if matched {
 		m.mu.Lock()
-		old := *m.series.Load()
-		next := make(map[seriesKey]seriesMetrics, len(old)+1)
+		old := *m.byRoute.Load()
+		next := make(map[*fiber.Route][]statusSeries, len(old)+1)
 		for key, v := range old {
 			next[key] = v
 		}
-		next[k] = sm
-		m.series.Store(&next)
+		// A new slice: readers may be scanning the old one.
+		next[r] = append(slices.Clip(old[r]), statusSeries{status, sm})
+		m.byRoute.Store(&next)
 		m.mu.Unlock()
 	}
 	sm.requests.Inc()
 	sm.latency.Observe(d.Seconds())
+	return route
+}
+
+// seriesFor returns the collectors of one label set.
+func (m *metrics) seriesFor(route, method string, status int) seriesMetrics {
+	k := seriesKey{route, method, status}
+	sm, ok := (*m.series.Load())[k]
+	if ok {
+		return sm
+	}
+	code := strconv.Itoa(status)
+	// Method strings from Fiber may alias the request buffer: copy.
+	k.method = strings.Clone(method)
+	sm = seriesMetrics{
+		requests: m.requests.WithLabelValues(route, k.method, code),
+		latency:  m.latency.WithLabelValues(route, k.method, code),
+		route:    route,
+	}
+	m.mu.Lock()
+	old := *m.series.Load()
+	next := make(map[seriesKey]seriesMetrics, len(old)+1)
+	for key, v := range old {
+		next[key] = v
+	}
+	next[k] = sm
+	m.series.Store(&next)
+	m.mu.Unlock()
+	return sm
 }
 
 // handler serves /metrics.
