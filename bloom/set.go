@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"math"
 	"math/bits"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -169,6 +170,10 @@ func (f *filter) recount() {
 // rebuild makes a new generation and swaps the Set's pointer to it.
 type generation struct {
 	filters [numKinds]*filter
+	// floor is the change-log position a rebuild read the Store after
+	// ("" when not from a rebuild): entries up to it are in the filters
+	// already, or were left out on purpose (delisted since).
+	floor string
 }
 
 // newGeneration makes empty filters sized from capacity per kind index.
@@ -193,7 +198,7 @@ type Set struct {
 	swapMu    sync.RWMutex
 	recording atomic.Bool // pending is being filled; set and cleared under swapMu held exclusively
 	pendingMu sync.Mutex  // guards pending and mark
-	pending   []indicators.Key
+	pending   []pendingAdd
 	mark      string // change-log position of the running rebuild ("" for none)
 
 	// rebuildMu lets one rebuild or snapshot swap run at a time.
@@ -202,6 +207,14 @@ type Set struct {
 	metaMu      sync.Mutex // guards generationN and position
 	generationN uint64     // snapshot generation the filters derive from (0: none)
 	position    string     // last change-log entry applied (stream ID; "" for none)
+}
+
+// pendingAdd is an add recorded during a rebuild, with the change-log entry
+// it came from ("" for a direct Add). Which ones to re-apply is decided when
+// the rebuild ends: the mark is not known yet when recording starts.
+type pendingAdd struct {
+	logID string
+	keys  []indicators.Key
 }
 
 // New returns an empty Set sized by opts.
@@ -236,14 +249,23 @@ func (s *Set) Test(key indicators.Key) bool {
 func (s *Set) Add(keys ...indicators.Key) { s.add("", keys) }
 
 // add adds keys; logID is the change-log entry they come from ("" for a
-// direct Add). During a rebuild, keys from entries at or before the
-// rebuild's mark are not recorded for re-applying: the Store they were
-// written to first is what the rebuild reads, and re-applying them would
-// bring back keys delisted since.
+// direct Add). During a rebuild every add is recorded, and at its end the
+// ones from entries at or before the rebuild's mark are not re-applied: the
+// Store they were written to first is what the rebuild reads, and
+// re-applying them would bring back keys delisted since. (The mark is read
+// from Redis after recording starts, so it is not known here yet.) After the
+// swap, entries at or before the mark that a lagging follower still reads
+// are dropped for the same reason.
 func (s *Set) add(logID string, keys []indicators.Key) {
 	s.swapMu.RLock()
 	defer s.swapMu.RUnlock()
 	g := s.cur.Load()
+	if logID != "" && g.floor != "" && compareIDs(logID, g.floor) <= 0 {
+		// A follower that lagged behind a rebuild reads entries the
+		// rebuilt filters already account for: applying them would bring
+		// back keys delisted since.
+		return
+	}
 	for _, key := range keys {
 		if i := kindIndex(key); i >= 0 {
 			g.filters[i].add(string(key))
@@ -251,9 +273,7 @@ func (s *Set) add(logID string, keys []indicators.Key) {
 	}
 	if s.recording.Load() {
 		s.pendingMu.Lock()
-		if logID == "" || s.mark == "" || compareIDs(logID, s.mark) > 0 {
-			s.pending = append(s.pending, keys...)
-		}
+		s.pending = append(s.pending, pendingAdd{logID: logID, keys: slices.Clone(keys)})
 		s.pendingMu.Unlock()
 	}
 }
@@ -283,14 +303,21 @@ func (s *Set) endSwap(g *generation) {
 	s.swapMu.Lock()
 	defer s.swapMu.Unlock()
 	s.recording.Store(false)
-	pending := s.pending
+	pending, mark := s.pending, s.mark
 	s.pending, s.mark = nil, ""
 	if g == nil {
 		return
 	}
-	for _, key := range pending {
-		if i := kindIndex(key); i >= 0 {
-			g.filters[i].add(string(key))
+	g.floor = mark
+	for _, p := range pending {
+		// Entries up to the mark are in the Store the rebuild read.
+		if p.logID != "" && mark != "" && compareIDs(p.logID, mark) <= 0 {
+			continue
+		}
+		for _, key := range p.keys {
+			if i := kindIndex(key); i >= 0 {
+				g.filters[i].add(string(key))
+			}
 		}
 	}
 	s.cur.Store(g)
