@@ -187,3 +187,27 @@ func BenchmarkGet(b *testing.B) {
 	b.Run("1", func(b *testing.B) { benchGet(b, 1) })
 	b.Run("100", func(b *testing.B) { benchGet(b, 100) })
 }
+
+// BenchmarkIterate walks 300,000 phone records (about 300 a bucket), as a
+// filter rebuild or an export does.
+func BenchmarkIterate(b *testing.B) {
+	s, _ := benchStore(b)
+	ctx := context.Background()
+	const n = 300_000
+	for start := 0; start < n; start += 10 * benchBatch {
+		if _, err := s.Upsert(ctx, batch(start, 10*benchBatch)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ResetTimer()
+	for range b.N {
+		seen := 0
+		if err := s.Iterate(ctx, indicators.KindPhone, func(indicators.Record) error { seen++; return nil }); err != nil {
+			b.Fatal(err)
+		}
+		if seen != n {
+			b.Fatalf("Iterate saw %d records, want %d", seen, n)
+		}
+	}
+	b.ReportMetric(float64(b.N*n)/b.Elapsed().Seconds(), "records/s")
+}

@@ -108,10 +108,18 @@ func (s *Store) List(ctx context.Context, opts indicators.ListOptions) (indicato
 type bucketWalk struct {
 	s      *Store
 	kind   indicators.Kind
-	next   uint32   // first bucket not yet loaded into fields
+	next   uint32   // first bucket whose names are not loaded yet
 	after  string   // skip fields <= after in bucket next (resuming a cursor)
+	span   uint32   // buckets whose names the next load reads (see load)
+	queue  []loaded // non-empty buckets loaded and not yet read, in order
 	fields []string // sorted field names of bucket cur not yet read
 	cur    uint32
+}
+
+// loaded is the sorted field names of one non-empty bucket.
+type loaded struct {
+	n     uint32
+	names []string
 }
 
 // read returns up to want records (fewer at the end of the kind or when
@@ -119,6 +127,11 @@ type bucketWalk struct {
 // read; last is empty when the kind is exhausted.
 func (w *bucketWalk) read(ctx context.Context, want int) ([]indicators.Record, indicators.Key, error) {
 	for len(w.fields) == 0 {
+		if len(w.queue) > 0 {
+			w.cur, w.fields = w.queue[0].n, w.queue[0].names
+			w.queue = w.queue[1:]
+			continue
+		}
 		if w.next >= buckets {
 			return nil, "", nil
 		}
@@ -148,19 +161,28 @@ func (w *bucketWalk) read(ctx context.Context, want int) ([]indicators.Record, i
 	return recs, keyOf(w.kind, fields[n-1]), nil
 }
 
-// load reads the field names of up to bucketsPerTrip buckets from next on
-// in one pipeline and keeps those of the first non-empty one.
+// bigBucket is the number of names above which a bucket is read alone: the
+// names of the buckets loaded together are held in memory at once.
+const bigBucket = 1000
+
+// load reads the field names of the next span buckets in one pipeline and
+// queues the non-empty ones. The span starts at one bucket and doubles, up
+// to bucketsPerTrip, while the buckets are small, so that an empty or sparse
+// kind costs few round trips and a large store holds the names of one
+// bucket at a time.
 func (w *bucketWalk) load(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return w.s.fail(ctx, "list", err)
 	}
-	end := min(w.next+bucketsPerTrip, buckets)
+	w.span = max(w.span, 1)
+	end := min(w.next+w.span, buckets)
 	pipe := w.s.client.Pipeline()
 	cmds := make([]*redis.StringSliceCmd, 0, end-w.next)
 	for b := w.next; b < end; b++ {
 		cmds = append(cmds, pipe.HKeys(ctx, w.s.bucketKey(w.kind, b)))
 	}
 	_, _ = pipe.Exec(ctx)
+	largest := 0
 	for i, c := range cmds {
 		names, err := c.Result()
 		if err != nil {
@@ -170,13 +192,18 @@ func (w *bucketWalk) load(ctx context.Context) error {
 		if b == w.next && w.after != "" {
 			names = slices.DeleteFunc(names, func(f string) bool { return f <= w.after })
 		}
+		largest = max(largest, len(names))
 		if len(names) > 0 {
 			slices.Sort(names)
-			w.fields, w.cur, w.next, w.after = names, b, b+1, ""
-			return nil
+			w.queue = append(w.queue, loaded{n: b, names: names})
 		}
 	}
 	w.next, w.after = end, ""
+	if largest >= bigBucket {
+		w.span = 1
+	} else {
+		w.span = min(2*w.span, bucketsPerTrip)
+	}
 	return nil
 }
 
