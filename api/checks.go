@@ -71,21 +71,33 @@ func (it *checkItem) query() (checkQuery, bool) {
 
 // check answers one query; input errors are in the Result.
 func (s *Server) check(ctx context.Context, q *checkQuery) indicators.Result {
+	var r indicators.Result
+	s.checkInto(ctx, q, &r)
+	return r
+}
+
+// checkInto is check writing the answer into *r: a batch fills one Result
+// in place per item.
+func (s *Server) checkInto(ctx context.Context, q *checkQuery, r *indicators.Result) {
 	switch {
 	case q.auto:
-		return s.cfg.Engine.Check(ctx, q.value)
+		*r = s.cfg.Engine.Check(ctx, q.value)
+		return
 	case q.kind == indicators.KindBankAccount:
 		input := strings.TrimSpace(q.bank + " " + q.account)
 		if strings.TrimSpace(q.bank) == "" {
-			return indicators.ErrorResult(input, &indicators.InputError{Code: indicators.CodeMissingBank, Message: "give the bank with the account"})
+			*r = indicators.ErrorResult(input, &indicators.InputError{Code: indicators.CodeMissingBank, Message: "give the bank with the account"})
+			return
 		}
 		key, err := indicators.NormalizeBankAccount(q.bank, q.account)
 		if err != nil {
-			return indicators.ErrorResult(input, err)
+			*r = indicators.ErrorResult(input, err)
+			return
 		}
-		return s.cfg.Engine.CheckParsed(ctx, indicators.Parsed{Input: input, Kind: indicators.KindBankAccount, Key: key, Canonical: key.Value()})
+		s.cfg.Engine.CheckParsedInto(ctx, &indicators.Parsed{Input: input, Kind: indicators.KindBankAccount, Key: key, Canonical: key.Value()}, r)
+		return
 	}
-	return s.cfg.Engine.CheckAs(ctx, q.kind, q.value)
+	s.cfg.Engine.CheckAsInto(ctx, q.kind, q.value, r)
 }
 
 // getCheck answers GET /v1/check?q= | phone= | bank=&account= | domain= |
@@ -196,11 +208,12 @@ func (s *Server) postCheck(c *fiber.Ctx) error {
 	}
 	b = append(b, `{"results":[`...)
 	degraded := 0
+	var r indicators.Result
 	for i := range queries {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		r := s.check(ctx, &queries[i])
+		s.checkInto(ctx, &queries[i], &r)
 		s.cfg.Trends.Check(&r)
 		if r.Degraded {
 			degraded++
