@@ -106,17 +106,16 @@ func (s *Store) List(ctx context.Context, opts indicators.ListOptions) (indicato
 // bucketWalk reads the records of one kind in List's order, resuming after
 // field after of bucket next.
 type bucketWalk struct {
-	s      *Store
-	kind   indicators.Kind
-	next   uint32   // first bucket whose names are not loaded yet
-	after  string   // skip fields <= after in bucket next (resuming a cursor)
-	span   uint32   // buckets whose names the next load reads (see load)
-	queue  []loaded // non-empty buckets loaded and not yet read, in order
-	fields []string // sorted field names of bucket cur not yet read
-	cur    uint32
+	s     *Store
+	kind  indicators.Kind
+	next  uint32   // first bucket whose names are not loaded yet
+	after string   // skip fields <= after in bucket next (resuming a cursor)
+	span  uint32   // buckets whose names the next load reads (see load)
+	queue []loaded // non-empty buckets loaded, in order; names not yet read
 }
 
-// loaded is the sorted field names of one non-empty bucket.
+// loaded is the sorted field names of one non-empty bucket, less those
+// already read.
 type loaded struct {
 	n     uint32
 	names []string
@@ -126,12 +125,7 @@ type loaded struct {
 // every record read was deleted meanwhile) and the key of the last one it
 // read; last is empty when the kind is exhausted.
 func (w *bucketWalk) read(ctx context.Context, want int) ([]indicators.Record, indicators.Key, error) {
-	for len(w.fields) == 0 {
-		if len(w.queue) > 0 {
-			w.cur, w.fields = w.queue[0].n, w.queue[0].names
-			w.queue = w.queue[1:]
-			continue
-		}
+	for len(w.queue) == 0 {
 		if w.next >= buckets {
 			return nil, "", nil
 		}
@@ -139,10 +133,13 @@ func (w *bucketWalk) read(ctx context.Context, want int) ([]indicators.Record, i
 			return nil, "", err
 		}
 	}
-	n := min(want, len(w.fields))
-	fields := w.fields[:n]
-	w.fields = w.fields[n:]
-	vals, err := w.s.client.HMGet(ctx, w.s.bucketKey(w.kind, w.cur), fields...).Result()
+	b := &w.queue[0]
+	n := min(want, len(b.names))
+	fields := b.names[:n]
+	vals, err := w.s.client.HMGet(ctx, w.s.bucketKey(w.kind, b.n), fields...).Result()
+	if b.names = b.names[n:]; len(b.names) == 0 {
+		w.queue = w.queue[1:]
+	}
 	if err != nil {
 		return nil, "", w.s.fail(ctx, "list", err)
 	}

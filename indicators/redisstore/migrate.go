@@ -33,10 +33,11 @@ func (s *Store) legacyRecordKey(k string) string {
 // there is nothing to move it costs one round trip.
 //
 // It is safe to interrupt and to run again, and safe while other processes
-// of this version write (stop those of the old layout first): a record is copied with HSETNX (a record already in its bucket was
-// written since and is newer) before its old key and index entry are
-// deleted, and an index entry whose record is gone is dropped. Counters are
-// left alone: the records are the same.
+// of this version write (stop those of the old layout first): a record is
+// copied with HSETNX (a record already in its bucket was written since and
+// is newer) before its old key and index entry are deleted, and an index
+// entry whose record is gone is dropped. Counters are left alone: the
+// records are the same.
 func (s *Store) MigrateLegacy(ctx context.Context) (int, error) {
 	pipe := s.client.Pipeline()
 	var exists []*redis.IntCmd
@@ -106,11 +107,9 @@ func (s *Store) migrateShard(ctx context.Context, kind indicators.Kind, index st
 		// Only now that every record of the chunk is in its bucket do the
 		// old keys go.
 		pipe = s.client.Pipeline()
-		for _, m := range members {
-			pipe.Del(ctx, s.legacyRecordKey(m))
-		}
 		zrem := make([]any, len(members))
 		for i, m := range members {
+			pipe.Del(ctx, s.legacyRecordKey(m))
 			zrem[i] = m
 		}
 		pipe.ZRem(ctx, index, zrem...)

@@ -170,7 +170,7 @@ func New(client redis.UniversalClient, opts Options) *Store {
 	for _, kind := range indicators.Kinds {
 		keys := new([buckets]string)
 		for n := range keys {
-			keys[n] = opts.Prefix + ":b:{" + string(kind) + ":" + strconv.Itoa(n) + "}"
+			keys[n] = bucketName(opts.Prefix, kind, uint32(n))
 		}
 		s.bucketKeys[kind] = keys
 	}
@@ -228,7 +228,11 @@ func (s *Store) bucketKey(kind indicators.Kind, n uint32) string {
 	if keys := s.bucketKeys[kind]; keys != nil {
 		return keys[n]
 	}
-	return s.prefix + ":b:{" + string(kind) + ":" + strconv.Itoa(int(n)) + "}"
+	return bucketName(s.prefix, kind, n) // a kind the store does not know (a List filter)
+}
+
+func bucketName(prefix string, kind indicators.Kind, n uint32) string {
+	return prefix + ":b:{" + string(kind) + ":" + strconv.Itoa(int(n)) + "}"
 }
 
 // bucketOf spreads keys over the buckets of their kind.
@@ -424,16 +428,16 @@ func merge(items []item, todo []int, recs []indicators.Record, changes []indicat
 			cur = &it.before
 		}
 		it.dirty = false
-		for n := -1; n < len(it.more); n++ {
-			j := it.first
-			if n >= 0 {
-				j = it.more[n]
-			}
+		fold := func(j int32) {
 			merged, ch := indicators.Merge(cur, recs[j], now)
 			changes[j] = ch
 			if ch != indicators.ChangeUnchanged {
 				it.after, cur, it.dirty = merged, &it.after, true
 			}
+		}
+		fold(it.first)
+		for _, j := range it.more {
+			fold(j)
 		}
 		if it.dirty {
 			// Values share one buffer per round; a reallocation leaves
