@@ -28,12 +28,6 @@ type tally struct {
 	shapes  map[shape]int64
 	counts  map[string]int64
 	sources map[string]int64
-	// A run of records of one shape or source, as a bulk import gives,
-	// is counted here and reaches the maps when the run ends.
-	last     shape
-	lastN    int64
-	lastSrc  string
-	lastSrcN int64
 }
 
 // shape is what the counts hash counts a record by.
@@ -45,7 +39,6 @@ type shape struct {
 
 // fields folds the record shapes into counts fields.
 func (t *tally) fields() {
-	t.endRuns()
 	for sh, n := range t.shapes {
 		t.add(fieldTotal, n)
 		t.add(field(fieldKind, string(sh.kind)), n)
@@ -100,42 +93,10 @@ func field(prefix, v string) string {
 
 // record counts r once with sign n (+1 or -1).
 func (t *tally) record(r *indicators.Record, n int64) {
-	sh := shape{r.Kind, r.Status, r.Category}
-	if t.lastN == 0 || sh != t.last {
-		t.endShapeRun()
-		t.last = sh
+	if t.shapes == nil {
+		t.shapes = map[shape]int64{}
 	}
-	t.lastN += n
-}
-
-func (t *tally) endShapeRun() {
-	if t.lastN != 0 {
-		if t.shapes == nil {
-			t.shapes = map[shape]int64{}
-		}
-		t.shapes[t.last] += t.lastN
-		t.lastN = 0
-	}
-}
-
-// source counts a record naming name, with sign n.
-func (t *tally) source(name string, n int64) {
-	if t.lastSrcN == 0 || name != t.lastSrc {
-		if t.lastSrcN != 0 {
-			t.addSource(t.lastSrc, t.lastSrcN)
-		}
-		t.lastSrc, t.lastSrcN = name, 0
-	}
-	t.lastSrcN += n
-}
-
-// endRuns moves the current runs into the maps.
-func (t *tally) endRuns() {
-	t.endShapeRun()
-	if t.lastSrcN != 0 {
-		t.addSource(t.lastSrc, t.lastSrcN)
-		t.lastSrcN = 0
-	}
+	t.shapes[shape{r.Kind, r.Status, r.Category}] += n
 }
 
 // change counts the replacement of before (nil when new) by after.
@@ -143,7 +104,7 @@ func (t *tally) change(before, after *indicators.Record) {
 	if before == nil {
 		t.record(after, 1)
 		for i := range after.Sources {
-			t.source(after.Sources[i].Name, 1)
+			t.addSource(after.Sources[i].Name, 1)
 		}
 		return
 	}
