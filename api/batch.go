@@ -19,15 +19,14 @@ import (
 // never has to be right about bad input, only about good input. The
 // queries are appended to qs.
 func parseBatchFast(body []byte, maxItems int, qs []checkQuery) ([]checkQuery, bool) {
-	p := batchParser{b: body}
-	if !p.lit('{') || !p.key("items") || !p.lit(':') || !p.lit('[') {
-		return nil, false
-	}
 	// One string for all the values rather than one each: the values are
 	// substrings of it. Results carry them only while the answer is
 	// encoded (the Engine keys its caches and the trend detector by
 	// normalized keys, which are built afresh).
-	p.s = string(body)
+	p := batchParser{b: body, s: string(body)}
+	if !p.lit('{') || !p.key("items") || !p.lit(':') || !p.lit('[') {
+		return nil, false
+	}
 	if p.peek(']') {
 		p.i++
 	} else {
@@ -105,9 +104,6 @@ func (p *batchParser) str() (string, bool) {
 	}
 	start := p.i
 	p.i += end + 1
-	if p.s == "" {
-		return string(p.b[start : start+end]), true
-	}
 	return p.s[start : start+end], true
 }
 

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"maps"
 	"net/http"
 	"slices"
 	"strconv"
@@ -104,10 +105,7 @@ func (m *metrics) observeRoute(c *fiber.Ctx, status int, d time.Duration) string
 	if matched {
 		m.mu.Lock()
 		old := *m.byRoute.Load()
-		next := make(map[*fiber.Route][]statusSeries, len(old)+1)
-		for key, v := range old {
-			next[key] = v
-		}
+		next := maps.Clone(old)
 		// A new slice: readers may be scanning the old one.
 		next[r] = append(slices.Clip(old[r]), statusSeries{status, sm})
 		m.byRoute.Store(&next)
@@ -134,11 +132,7 @@ func (m *metrics) seriesFor(route, method string, status int) seriesMetrics {
 		route:    route,
 	}
 	m.mu.Lock()
-	old := *m.series.Load()
-	next := make(map[seriesKey]seriesMetrics, len(old)+1)
-	for key, v := range old {
-		next[key] = v
-	}
+	next := maps.Clone(*m.series.Load())
 	next[k] = sm
 	m.series.Store(&next)
 	m.mu.Unlock()
