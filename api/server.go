@@ -30,6 +30,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/scamcheck/scamcheck/api/timeouts"
 	"github.com/scamcheck/scamcheck/bloom"
 	"github.com/scamcheck/scamcheck/indicators"
 	"github.com/scamcheck/scamcheck/trends"
@@ -252,10 +253,9 @@ func New(cfg Config) *Server {
 		CaseSensitive: true, // URL keys in paths are case-sensitive
 		// Room for a check of the longest input a normalizer accepts,
 		// URL-escaped, so that it gets a proper input_too_long.
-		ReadBufferSize:          16 << 10,
-		ReadTimeout:             30 * time.Second,
-		WriteTimeout:            30 * time.Second,
-		IdleTimeout:             120 * time.Second,
+		ReadBufferSize: 16 << 10,
+		// No timeouts here: Open's listener keeps Timeouts, at less
+		// cost (package timeouts).
 		ProxyHeader:             cfg.ProxyHeader,
 		EnableTrustedProxyCheck: len(cfg.TrustedProxies) > 0,
 		TrustedProxies:          cfg.TrustedProxies,
@@ -323,13 +323,26 @@ func (s *Server) routes() {
 	app.Post(`/v1/hashes\:find`, s.findHashes)
 }
 
+// Timeouts are the timeouts Open's connections keep: two minutes for a
+// client to ask, half a minute to finish sending a slow request or to take
+// an answer.
+func Timeouts() timeouts.Config {
+	return timeouts.Config{
+		Idle:  120 * time.Second,
+		Read:  30 * time.Second,
+		Write: 30 * time.Second,
+		Slack: time.Second,
+	}
+}
+
 // Open binds addr (":0" picks a free port) and serves in the background
 // until Close. It also starts the stats flusher.
 func (s *Server) Open(addr string) error {
-	ln, err := net.Listen("tcp", addr)
+	tcp, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("api: listen %s: %w", addr, err)
 	}
+	ln := timeouts.Listen(tcp, Timeouts())
 	s.mu.Lock()
 	s.ln = ln
 	s.stop, s.done = make(chan struct{}), make(chan struct{})

@@ -16,12 +16,15 @@ package main
 import (
 	"flag"
 	"log"
+	"net"
 	"strconv"
 	"strings"
 	"sync/atomic"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
+
+	"github.com/scamcheck/scamcheck/api"
+	"github.com/scamcheck/scamcheck/api/timeouts"
 )
 
 // answer is a real miss answer for a phone number, byte for byte.
@@ -36,10 +39,6 @@ func main() {
 	same := flag.Bool("same-response", false, "send scamcheck's response headers and use its server timeouts")
 	flag.Parse()
 	cfg := fiber.Config{DisableStartupMessage: true, BodyLimit: 32 << 20}
-	if *same {
-		// As in api.New.
-		cfg.ReadTimeout, cfg.WriteTimeout, cfg.IdleTimeout = 30*time.Second, 30*time.Second, 120*time.Second
-	}
 	app := fiber.New(cfg)
 	body := []byte(answer)
 	app.Get("/v1/check", func(c *fiber.Ctx) error {
@@ -61,7 +60,15 @@ func main() {
 		c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSONCharsetUTF8)
 		return c.Send(batch)
 	})
-	log.Fatal(app.Listen(*listen))
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		log.Fatal(err)
+	}
+	if *same {
+		// As api.Server.Open does.
+		ln = timeouts.Listen(ln, api.Timeouts())
+	}
+	log.Fatal(app.Listener(ln))
 }
 
 // headerKV are the headers scamcheck sets on every response (api/front.go).
