@@ -6,6 +6,7 @@ import (
 	"os"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/scamcheck/scamcheck/indicators"
@@ -67,6 +68,53 @@ func BenchmarkTest(b *testing.B) {
 			}
 		})
 	})
+}
+
+// BenchmarkTestMiss looks up unlisted keys in filters sized for benchN keys
+// capacity, at capacity ("full") and 1% full ("sparse"), with test and,
+// as the baseline, with every probe read before deciding (the test of
+// before; SCAMCHECK_BENCH_N=10000000 for filters well beyond the caches).
+func BenchmarkTestMiss(b *testing.B) {
+	n := benchN(b)
+	full, sparse := newFilter(uint64(n), uint64(n), DefaultFPR), newFilter(uint64(n), uint64(n), DefaultFPR)
+	for i, k := range phoneKeys(0, n) {
+		full.add(string(k))
+		if i%100 == 0 {
+			sparse.add(string(k))
+		}
+	}
+	misses := phoneKeys(n+1, 1<<20)
+	for _, c := range []struct {
+		name string
+		f    *filter
+	}{{"full", full}, {"sparse", sparse}} {
+		for _, v := range []struct {
+			name string
+			test func(*filter, string) bool
+		}{{"test", (*filter).test}, {"baseline=all-probes", (*filter).testAllProbes}} {
+			b.Run(c.name+"/"+v.name, func(b *testing.B) {
+				listed := 0
+				for i := 0; b.Loop(); i++ {
+					if v.test(c.f, string(misses[i&(len(misses)-1)])) {
+						listed++
+					}
+				}
+				b.ReportMetric(float64(listed)/float64(b.N), "false-positives/op")
+			})
+		}
+	}
+}
+
+// testAllProbes is test without its early exit: every probe read, then
+// decided.
+func (f *filter) testAllProbes(key string) bool {
+	h := baseHashes(key)
+	all := uint64(1)
+	for i := range f.k {
+		loc := location(&h, i) % f.m
+		all &= atomic.LoadUint64(&f.words[loc>>6]) >> (loc & 63)
+	}
+	return all&1 == 1
 }
 
 func BenchmarkAdd(b *testing.B) {

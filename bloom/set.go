@@ -125,15 +125,21 @@ func newFilter(capacity, expected uint64, fpr float64) *filter {
 		capacity: capacity, expected: expected, fpr: fpr}
 }
 
-// test reports whether every probe of key is set. It reads all k words
-// before deciding, without an early exit: the loads are independent, so the
-// CPU overlaps their cache misses, where an early exit would serialise them
-// behind a mispredicted branch each (measured: a miss in a 10M filter costs
-// about half as much this way).
+// test reports whether every probe of key is set. The first probe decides
+// alone, as most keys looked up are not listed and it is clear for at least
+// half of them (all but a filter at capacity's fill of ~50%); the others are
+// read without an early exit, so that the CPU overlaps their cache misses
+// rather than serialising them behind a mispredicted branch each. Measured
+// on unlisted keys in a filter sized for 10M keys (BenchmarkTestMiss): 0.7x
+// the time of reading every probe first at capacity, 0.4x when 1% full.
 func (f *filter) test(key string) bool {
 	h := baseHashes(key)
+	loc := location(&h, 0) % f.m
+	if atomic.LoadUint64(&f.words[loc>>6])>>(loc&63)&1 == 0 {
+		return false
+	}
 	all := uint64(1)
-	for i := range f.k {
+	for i := uint64(1); i < f.k; i++ {
 		loc := location(&h, i) % f.m
 		all &= atomic.LoadUint64(&f.words[loc>>6]) >> (loc & 63)
 	}
