@@ -35,7 +35,7 @@ fi
 hz=$(getconf CLK_TCK)
 tmp=$(mktemp -d)
 base_pid="" same_pid="" srv_pid=""
-trap 'kill $base_pid $same_pid $srv_pid 2>/dev/null || true; rm -rf "$tmp"' EXIT
+trap 'kill $base_pid $same_pid $srv_pid 2>/dev/null || true; wait 2>/dev/null; rm -rf "$tmp"' EXIT
 
 go build -o "$tmp/scamcheck" ./cmd/scamcheck
 go build -o "$tmp/fiberconst" ./bench/fiberconst
