@@ -24,11 +24,11 @@ vet:
 
 # test runs every Go test (Redis, Redis Cluster and headless Chromium
 # included), the packages with concurrency again under -race, and the JS
-# SDK's tests against the same vectors as Go.
+# SDK's tests against the same vectors as Go and against a real server.
 test: deps vet
 	$(GO) test -count=1 ./...
 	$(GO) test -count=1 -race ./indicators/... ./bloom/... ./backend/... ./feeds/... ./webhooks/... ./api/... ./sdk/go/... ./trends/...
-	cd sdk/js && npm ci --no-audit --no-fund --loglevel=error && npm test
+	sh scripts/js-test.sh
 
 # fuzz runs every fuzz target for FUZZTIME each (default 2m).
 FUZZTIME ?= 2m
