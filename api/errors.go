@@ -34,6 +34,7 @@ const (
 	CodeConflict         = "conflict"
 	CodeRateLimited      = "rate_limited"
 	CodePayloadTooLarge  = "payload_too_large"
+	CodeRequestTimeout   = "request_timeout"
 	CodeBatchTooLarge    = "batch_too_large"
 	CodeUnavailable      = "unavailable"
 	CodeInternal         = "internal"
@@ -110,6 +111,8 @@ func fiberStatus(fe *fiber.Error) (int, string, string) {
 		return fe.Code, CodeMethodNotAllowed, "method not allowed"
 	case http.StatusRequestEntityTooLarge:
 		return fe.Code, CodePayloadTooLarge, "request body too large"
+	case http.StatusRequestTimeout:
+		return fe.Code, CodeRequestTimeout, "the request did not arrive in time"
 	case http.StatusTooManyRequests:
 		return fe.Code, CodeRateLimited, "too many requests; slow down"
 	case http.StatusUnauthorized:

@@ -18,6 +18,7 @@
 package api
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -126,6 +127,10 @@ type Config struct {
 	// KeyCacheTTL is how long a key lookup is cached: the time a key
 	// revoked on another replica keeps working here. Default 10s.
 	KeyCacheTTL time.Duration
+	// Timeouts bound each connection's wait for a request, the reading of
+	// a slow request and the writing of an answer to a slow reader. Zero
+	// fields take DefaultTimeouts' values.
+	Timeouts timeouts.Config
 	// StatsFlushInterval is how often in-memory counters are added to the
 	// StatsStore. Default 5s.
 	StatsFlushInterval time.Duration
@@ -173,6 +178,11 @@ func (cfg Config) withDefaults() Config {
 	if cfg.BodyLimit <= 0 {
 		cfg.BodyLimit = DefaultBodyLimit
 	}
+	def, t := DefaultTimeouts(), &cfg.Timeouts
+	t.Idle = cmp.Or(max(t.Idle, 0), def.Idle)
+	t.Read = cmp.Or(max(t.Read, 0), def.Read)
+	t.Write = cmp.Or(max(t.Write, 0), def.Write)
+	t.Slack = cmp.Or(max(t.Slack, 0), def.Slack)
 	if cfg.ImportBodyLimit <= 0 {
 		cfg.ImportBodyLimit = DefaultImportBodyLimit
 	}
@@ -254,7 +264,7 @@ func New(cfg Config) *Server {
 		// Room for a check of the longest input a normalizer accepts,
 		// URL-escaped, so that it gets a proper input_too_long.
 		ReadBufferSize: 16 << 10,
-		// No timeouts here: Open's listener keeps Timeouts, at less
+		// No timeouts here: Open's listener keeps Config.Timeouts, at less
 		// cost (package timeouts).
 		ProxyHeader:             cfg.ProxyHeader,
 		EnableTrustedProxyCheck: len(cfg.TrustedProxies) > 0,
@@ -323,10 +333,10 @@ func (s *Server) routes() {
 	app.Post(`/v1/hashes\:find`, s.findHashes)
 }
 
-// Timeouts are the timeouts Open's connections keep: two minutes for a
-// client to ask, half a minute to finish sending a slow request or to take
-// an answer.
-func Timeouts() timeouts.Config {
+// DefaultTimeouts are the timeouts Open's connections keep by default: two
+// minutes for a client to ask, half a minute to finish sending a slow
+// request or to take an answer, kept to within a second.
+func DefaultTimeouts() timeouts.Config {
 	return timeouts.Config{
 		Idle:  120 * time.Second,
 		Read:  30 * time.Second,
@@ -342,7 +352,7 @@ func (s *Server) Open(addr string) error {
 	if err != nil {
 		return fmt.Errorf("api: listen %s: %w", addr, err)
 	}
-	ln := timeouts.Listen(tcp, Timeouts())
+	ln := timeouts.Listen(tcp, s.cfg.Timeouts)
 	s.mu.Lock()
 	s.ln = ln
 	s.stop, s.done = make(chan struct{}), make(chan struct{})

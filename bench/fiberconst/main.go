@@ -66,7 +66,7 @@ func main() {
 	}
 	if *same {
 		// As api.Server.Open does.
-		ln = timeouts.Listen(ln, api.Timeouts())
+		ln = timeouts.Listen(ln, api.DefaultTimeouts())
 	}
 	log.Fatal(app.Listener(ln))
 }
