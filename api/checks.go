@@ -72,17 +72,19 @@ func (it *checkItem) query() (checkQuery, bool) {
 // check answers one query; input errors are in the Result.
 func (s *Server) check(ctx context.Context, q *checkQuery) indicators.Result {
 	var r indicators.Result
-	s.checkInto(ctx, q, &r)
+	s.checkInto(ctx, q, &r, nil)
 	return r
 }
 
 // checkInto is check writing the answer into *r: a batch fills one Result
-// in place per item.
-func (s *Server) checkInto(ctx context.Context, q *checkQuery, r *indicators.Result) {
+// in place per item, and makes its phone keys in a (nil: one allocation
+// each).
+func (s *Server) checkInto(ctx context.Context, q *checkQuery, r *indicators.Result, a *indicators.KeyArena) {
+	var p indicators.Parsed
+	var err error
 	switch {
 	case q.auto:
-		*r = s.cfg.Engine.Check(ctx, q.value)
-		return
+		p, err = indicators.ParseIn(q.value, a)
 	case q.kind == indicators.KindBankAccount:
 		input := strings.TrimSpace(q.bank + " " + q.account)
 		if strings.TrimSpace(q.bank) == "" {
@@ -96,8 +98,14 @@ func (s *Server) checkInto(ctx context.Context, q *checkQuery, r *indicators.Res
 		}
 		s.cfg.Engine.CheckParsedInto(ctx, &indicators.Parsed{Input: input, Kind: indicators.KindBankAccount, Key: key, Canonical: key.Value()}, r)
 		return
+	default:
+		p, err = indicators.ParseAsIn(q.kind, q.value, a)
 	}
-	s.cfg.Engine.CheckAsInto(ctx, q.kind, q.value, r)
+	if err != nil {
+		*r = indicators.ErrorResult(q.value, err)
+		return
+	}
+	s.cfg.Engine.CheckParsedInto(ctx, &p, r)
 }
 
 // getCheck answers GET /v1/check?q= | phone= | bank=&account= | domain= |
@@ -209,11 +217,12 @@ func (s *Server) postCheck(c *fiber.Ctx) error {
 	b = append(b, `{"results":[`...)
 	degraded := 0
 	var r indicators.Result
+	arena := indicators.NewKeyArena(len(queries))
 	for i := range queries {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		s.checkInto(ctx, &queries[i], &r)
+		s.checkInto(ctx, &queries[i], &r, arena)
 		s.cfg.Trends.Check(&r)
 		if r.Degraded {
 			degraded++

@@ -140,10 +140,15 @@ func (e *Engine) CheckParsed(ctx context.Context, p Parsed) Result {
 func (e *Engine) CheckParsedInto(ctx context.Context, p *Parsed, r *Result) {
 	var hits [8]Key
 	hit := hits[:0]
+	key, canonical := p.Key, p.Canonical
 	if p.Kind == KindPhone || p.Kind == KindBankAccount {
 		// The common case has one key: skip building a slice.
-		if e.filter.Test(p.Key) {
-			hit = append(hit, p.Key)
+		if e.filter.Test(key) {
+			// A listed key is kept (the answer cache, trend detection):
+			// a copy of its own rather than a view into a batch's
+			// KeyArena, which it would keep alive.
+			key, canonical = Key(strings.Clone(string(key))), strings.Clone(canonical)
+			hit = append(hit, key)
 		}
 	} else {
 		for _, k := range LookupKeys(*p) {
@@ -152,7 +157,7 @@ func (e *Engine) CheckParsedInto(ctx context.Context, p *Parsed, r *Result) {
 			}
 		}
 	}
-	*r = Result{Input: p.Input, Kind: p.Kind, Key: p.Key, Canonical: p.Canonical, ConvertedFrom: p.ConvertedFrom}
+	*r = Result{Input: p.Input, Kind: p.Kind, Key: key, Canonical: canonical, ConvertedFrom: p.ConvertedFrom}
 	if p.QR != nil {
 		// A copy: ApplyExpected and callers may change the Result's QR.
 		qr := *p.QR

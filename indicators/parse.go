@@ -36,6 +36,12 @@ type Parsed struct {
 //
 // Anything else is an InputError with CodeUndetected.
 func Parse(input string) (Parsed, error) {
+	return ParseIn(input, nil)
+}
+
+// ParseIn is Parse making the key of a phone number in a (when not nil), as
+// ParseAsIn does.
+func ParseIn(input string, a *KeyArena) (Parsed, error) {
 	s := strings.TrimSpace(input)
 	if s == "" {
 		return Parsed{}, inputErr(CodeEmpty, "nothing to check")
@@ -50,19 +56,26 @@ func Parse(input string) (Parsed, error) {
 	if kind == "" {
 		return Parsed{}, inputErr(CodeUndetected, "not a phone number, bank account, domain or link")
 	}
-	return ParseAs(kind, input)
+	return ParseAsIn(kind, input, a)
 }
 
 // ParseAs normalizes input as the given kind.
 // A phone that was an old 11-digit mobile number has ConvertedFrom set; a
 // bank_account given as a VietQR payload has QR set.
 func ParseAs(kind Kind, input string) (Parsed, error) {
+	return ParseAsIn(kind, input, nil)
+}
+
+// ParseAsIn is ParseAs making the key of a phone number in a (when not
+// nil): a batch of parses then allocates once rather than once a number.
+func ParseAsIn(kind Kind, input string, a *KeyArena) (Parsed, error) {
 	switch {
 	case kind == KindPhone:
-		key, converted, err := NormalizePhoneConverted(input)
+		k, converted, err := normalizePhone(input, true, a)
 		if err != nil {
 			return Parsed{}, err
 		}
+		key := Key(k)
 		p := Parsed{Input: input, Kind: kind, Key: key, Canonical: key.Value()}
 		if converted {
 			p.ConvertedFrom = input

@@ -90,7 +90,7 @@ const maxPhoneNormalizeRounds = 3
 // mobile prefix is CodeUnknownOldPrefix. NormalizePhoneConverted also says
 // whether the number was converted.
 func NormalizePhone(s string) (Key, error) {
-	k, _, err := normalizePhone(s, true)
+	k, _, err := normalizePhone(s, true, nil)
 	return Key(k), err
 }
 
@@ -98,7 +98,7 @@ func NormalizePhone(s string) (Key, error) {
 // an old 11-digit mobile number converted to its current form, so that the
 // answer can say so.
 func NormalizePhoneConverted(s string) (key Key, converted bool, err error) {
-	k, converted, err := normalizePhone(s, true)
+	k, converted, err := normalizePhone(s, true, nil)
 	return Key(k), converted, err
 }
 
@@ -108,14 +108,15 @@ func NormalizePhoneConverted(s string) (key Key, converted bool, err error) {
 // are phone numbers too (banks let customers use their number as the
 // account), so a true result does not mean the text is not an account.
 func IsPossiblePhone(s string) bool {
-	_, _, err := normalizePhone(s, false)
+	_, _, err := normalizePhone(s, false, nil)
 	return err == nil
 }
 
 // normalizePhone returns the key for s, or "" when wantKey is false (the
 // caller only wants to know whether s is a possible number), and whether s
-// was an old 11-digit mobile number (see oldprefix.go).
-func normalizePhone(s string, wantKey bool) (string, bool, error) {
+// was an old 11-digit mobile number (see oldprefix.go). A key of the common
+// Vietnamese forms is made in a when a is not nil.
+func normalizePhone(s string, wantKey bool, a *KeyArena) (string, bool, error) {
 	if len(s) > MaxInputLen {
 		return "", false, inputErr(CodeTooLong, "input longer than %d bytes", MaxInputLen)
 	}
@@ -134,6 +135,9 @@ func normalizePhone(s string, wantKey bool) (string, bool, error) {
 		var key [len(prefix) + 10]byte
 		n := copy(key[:], prefix)
 		n += copy(key[n:], nsn)
+		if a != nil {
+			return a.make(key[:n]), old, nil
+		}
 		return string(key[:n]), old, nil
 	}
 	e164, err := parsePhone(string(cleaned))

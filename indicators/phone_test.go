@@ -290,8 +290,12 @@ func FuzzNormalizePhone(f *testing.F) {
 	for _, v := range readVectorFile(f, "phone.json") {
 		f.Add(v.Input)
 	}
+	arena := indicators.NewKeyArena(4)
 	f.Fuzz(func(t *testing.T, s string) {
 		k, err := indicators.NormalizePhone(s)
+		if p, perr := indicators.ParseAsIn(indicators.KindPhone, s, arena); (perr == nil) != (err == nil) || p.Key != k {
+			t.Errorf("ParseAsIn(phone, %q) = %q, %v; NormalizePhone %q, %v", s, p.Key, perr, k, err)
+		}
 		if possible := indicators.IsPossiblePhone(s); possible != (err == nil) {
 			t.Errorf("IsPossiblePhone(%q) = %v, NormalizePhone error %v", s, possible, err)
 		}
