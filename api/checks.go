@@ -77,8 +77,8 @@ func (s *Server) check(ctx context.Context, q *checkQuery) indicators.Result {
 }
 
 // checkInto is check writing the answer into *r: a batch fills one Result
-// in place per item, and makes its phone keys in a (nil: one allocation
-// each).
+// in place per item, and makes its phone and bank account keys in a (nil:
+// one allocation each).
 func (s *Server) checkInto(ctx context.Context, q *checkQuery, r *indicators.Result, a *indicators.KeyArena) {
 	var p indicators.Parsed
 	var err error
@@ -91,7 +91,7 @@ func (s *Server) checkInto(ctx context.Context, q *checkQuery, r *indicators.Res
 			*r = indicators.ErrorResult(input, &indicators.InputError{Code: indicators.CodeMissingBank, Message: "give the bank with the account"})
 			return
 		}
-		key, err := indicators.NormalizeBankAccount(q.bank, q.account)
+		key, err := indicators.NormalizeBankAccountIn(q.bank, q.account, a)
 		if err != nil {
 			*r = indicators.ErrorResult(input, err)
 			return

@@ -41,9 +41,24 @@ func TestKeyArena(t *testing.T) {
 			t.Fatalf("ParseAsIn(%q) = %+v, ParseAs %+v", in, got[i], want)
 		}
 	}
-	p, err := indicators.ParseIn("0912 345 678", a)
-	if want, _ := indicators.Parse("0912 345 678"); err != nil || p != want {
-		t.Errorf("ParseIn = %+v, %v; Parse %+v", p, err, want)
+	for _, in := range []string{"0912 345 678", "VCB 0011004353201", "Techcombank 1903-5555-1234"} {
+		p, err := indicators.ParseIn(in, a)
+		if want, _ := indicators.Parse(in); err != nil || p != want {
+			t.Errorf("ParseIn(%q) = %+v, %v; Parse %+v", in, p, err, want)
+		}
+	}
+	accounts := make([]indicators.Key, 3000)
+	for i := range accounts {
+		k, err := indicators.NormalizeBankAccountIn("MB", fmt.Sprintf("%010d", i), a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		accounts[i] = k
+	}
+	for i, k := range accounts {
+		if want, _ := indicators.NormalizeBankAccount("MB", fmt.Sprintf("%010d", i)); k != want {
+			t.Fatalf("NormalizeBankAccountIn(MB, %010d) = %q, want %q", i, k, want)
+		}
 	}
 }
 

@@ -312,6 +312,12 @@ func SetBanks(t *BankTable) { currentBanks.Store(t) }
 // not 6–19 digits) or CodeTooLong. NormalizeBankAccount(bin, digits) of a
 // key's own parts returns the same key.
 func NormalizeBankAccount(bank, account string) (Key, error) {
+	return NormalizeBankAccountIn(bank, account, nil)
+}
+
+// NormalizeBankAccountIn is NormalizeBankAccount making the key in a (when
+// not nil), as ParseAsIn does for phone numbers.
+func NormalizeBankAccountIn(bank, account string, a *KeyArena) (Key, error) {
 	if len(bank) > MaxInputLen || len(account) > MaxInputLen {
 		return "", inputErr(CodeTooLong, "input longer than %d bytes", MaxInputLen)
 	}
@@ -327,11 +333,11 @@ func NormalizeBankAccount(bank, account string) (Key, error) {
 	if err != nil {
 		return "", err
 	}
-	return bankAccountKey(b.BIN, digits), nil
+	return bankAccountKey(b.BIN, digits, a), nil
 }
 
-// bankAccountKey builds the key with a single allocation.
-func bankAccountKey(bin string, digits []byte) Key {
+// bankAccountKey builds the key with a single allocation, or none in a.
+func bankAccountKey(bin string, digits []byte, a *KeyArena) Key {
 	const prefix = string(KindBankAccount) + ":"
 	var buf [len(prefix) + 6 + 1 + maxAccountDigits]byte
 	n := copy(buf[:], prefix)
@@ -339,6 +345,9 @@ func bankAccountKey(bin string, digits []byte) Key {
 	buf[n] = ':'
 	n++
 	n += copy(buf[n:], digits)
+	if a != nil {
+		return Key(a.make(buf[:n]))
+	}
 	return Key(buf[:n])
 }
 
@@ -392,11 +401,16 @@ func cleanAccount(s string, buf []byte) ([]byte, error) {
 // CodeUnknownBank when the text names two different banks, or when the key
 // form's BIN is not in the table; CodeEmpty; CodeTooLong.
 func ParseBankAccount(s string) (Key, error) {
+	return parseBankAccountIn(s, nil)
+}
+
+// parseBankAccountIn is ParseBankAccount making the key in a (when not nil).
+func parseBankAccountIn(s string, a *KeyArena) (Key, error) {
 	b, digits, err := splitBankAccount(s)
 	if err != nil {
 		return "", err
 	}
-	return bankAccountKey(b.BIN, []byte(digits)), nil
+	return bankAccountKey(b.BIN, []byte(digits), a), nil
 }
 
 // SplitBankAccount is ParseBankAccount's parts: the bank the text names and

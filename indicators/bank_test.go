@@ -301,8 +301,12 @@ func FuzzNormalizeBankAccount(f *testing.F) {
 			f.Add(v.Bank, v.Account)
 		}
 	}
+	arena := indicators.NewKeyArena(4)
 	f.Fuzz(func(t *testing.T, bank, account string) {
 		k, err := indicators.NormalizeBankAccount(bank, account)
+		if ka, aerr := indicators.NormalizeBankAccountIn(bank, account, arena); ka != k || (aerr == nil) != (err == nil) {
+			t.Errorf("NormalizeBankAccountIn(%q, %q) = %q, %v; NormalizeBankAccount %q, %v", bank, account, ka, aerr, k, err)
+		}
 		if err != nil {
 			if !errors.Is(err, indicators.ErrInvalidInput) {
 				t.Fatalf("NormalizeBankAccount(%q, %q) error %v is not an input error", bank, account, err)

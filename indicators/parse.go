@@ -39,8 +39,8 @@ func Parse(input string) (Parsed, error) {
 	return ParseIn(input, nil)
 }
 
-// ParseIn is Parse making the key of a phone number in a (when not nil), as
-// ParseAsIn does.
+// ParseIn is Parse making the key of a phone number or a bank account in a
+// (when not nil), as ParseAsIn does.
 func ParseIn(input string, a *KeyArena) (Parsed, error) {
 	s := strings.TrimSpace(input)
 	if s == "" {
@@ -66,8 +66,9 @@ func ParseAs(kind Kind, input string) (Parsed, error) {
 	return ParseAsIn(kind, input, nil)
 }
 
-// ParseAsIn is ParseAs making the key of a phone number in a (when not
-// nil): a batch of parses then allocates once rather than once a number.
+// ParseAsIn is ParseAs making the key of a phone number or a bank account
+// in a (when not nil): a batch of parses then allocates once rather than
+// once an item.
 func ParseAsIn(kind Kind, input string, a *KeyArena) (Parsed, error) {
 	switch {
 	case kind == KindPhone:
@@ -84,7 +85,13 @@ func ParseAsIn(kind Kind, input string, a *KeyArena) (Parsed, error) {
 	case kind == KindBankAccount && LooksLikeVietQR(input):
 		return ParseVietQR(input)
 	}
-	key, err := Normalize(kind, input)
+	var key Key
+	var err error
+	if kind == KindBankAccount {
+		key, err = parseBankAccountIn(input, a)
+	} else {
+		key, err = Normalize(kind, input)
+	}
 	if err != nil {
 		return Parsed{}, err
 	}

@@ -96,8 +96,12 @@ func FuzzParse(f *testing.F) {
 			f.Add(v.Input)
 		}
 	}
+	arena := indicators.NewKeyArena(4)
 	f.Fuzz(func(t *testing.T, s string) {
 		p, err := indicators.Parse(s)
+		if pa, aerr := indicators.ParseIn(s, arena); (aerr == nil) != (err == nil) || (err == nil && (pa.Key != p.Key || pa.Canonical != p.Canonical || pa.Kind != p.Kind)) {
+			t.Errorf("ParseIn(%q) = %+v, %v; Parse %+v, %v", s, pa, aerr, p, err)
+		}
 		if err != nil {
 			if !errors.Is(err, indicators.ErrInvalidInput) {
 				t.Fatalf("Parse(%q) error %v does not match ErrInvalidInput", s, err)

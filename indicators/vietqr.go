@@ -339,7 +339,7 @@ func (q VietQR) Key() (Key, error) {
 	if len(q.Account) < minAccountDigits || len(q.Account) > maxAccountDigits || !allDigits(q.Account) {
 		return "", inputErr(CodeInvalidAccount, "the QR's account is not %d to %d digits", minAccountDigits, maxAccountDigits)
 	}
-	return bankAccountKey(b.BIN, []byte(q.Account)), nil
+	return bankAccountKey(b.BIN, []byte(q.Account), nil), nil
 }
 
 // Payment is the part of q a citizen is shown: bank, masked account,
