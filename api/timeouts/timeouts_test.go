@@ -93,7 +93,7 @@ func TestIdleConnectionTimesOut(t *testing.T) {
 	if !errors.Is(err, os.ErrDeadlineExceeded) {
 		t.Fatalf("Read of a silent client: %v, want a deadline error", err)
 	}
-	within(t, "idle read ended", time.Since(start), short.Idle-2*short.Slack, short.Idle+time.Second)
+	within(t, "idle read ended", time.Since(start), short.Idle-2*short.Slack, short.Idle+3*time.Second)
 }
 
 // A request sent a byte at a time is cut off Read after its second read,
@@ -120,7 +120,7 @@ func TestSlowRequestIsCutOff(t *testing.T) {
 	if !errors.Is(err, os.ErrDeadlineExceeded) {
 		t.Fatalf("slow request: %v, want a deadline error", err)
 	}
-	within(t, "slow request cut off", time.Since(start), short.Read-2*short.Slack, short.Read+time.Second)
+	within(t, "slow request cut off", time.Since(start), short.Read-2*short.Slack, short.Read+3*time.Second)
 }
 
 // An answer the client does not read is cut off Write after it started.
@@ -141,7 +141,7 @@ func TestUnreadAnswerIsCutOff(t *testing.T) {
 	if !errors.Is(err, os.ErrDeadlineExceeded) {
 		t.Fatalf("unread answer: %v, want a deadline error", err)
 	}
-	within(t, "unread answer cut off", time.Since(start), short.Write-2*short.Slack, short.Write+time.Second)
+	within(t, "unread answer cut off", time.Since(start), short.Write-2*short.Slack, short.Write+3*time.Second)
 }
 
 // ping asks and answers one line over the pair.
@@ -263,5 +263,5 @@ func TestFiber(t *testing.T) {
 	if !strings.HasPrefix(string(answer), "HTTP/1.1 408") {
 		t.Errorf("slow request answered %q, want a 408", answer)
 	}
-	within(t, "slow request closed", time.Since(start), short.Read-2*short.Slack, short.Read+time.Second)
+	within(t, "slow request closed", time.Since(start), short.Read-2*short.Slack, short.Read+3*time.Second)
 }
