@@ -86,7 +86,7 @@ func (s *Server) checkInto(ctx context.Context, q *checkQuery, r *indicators.Res
 	case q.auto:
 		p, err = indicators.ParseIn(q.value, a)
 	case q.kind == indicators.KindBankAccount:
-		input := strings.TrimSpace(q.bank + " " + q.account)
+		input := strings.TrimSpace(a.Concat(q.bank, " ", q.account))
 		if strings.TrimSpace(q.bank) == "" {
 			*r = indicators.ErrorResult(input, &indicators.InputError{Code: indicators.CodeMissingBank, Message: "give the bank with the account"})
 			return

@@ -47,6 +47,19 @@ func TestKeyArena(t *testing.T) {
 			t.Errorf("ParseIn(%q) = %+v, %v; Parse %+v", in, p, err, want)
 		}
 	}
+	joined := make([]string, 3000)
+	for i := range joined {
+		joined[i] = a.Concat("MB", " ", fmt.Sprintf("%010d", i))
+	}
+	for i, s := range joined {
+		if want := fmt.Sprintf("MB %010d", i); s != want {
+			t.Fatalf("Concat = %q, want %q", s, want)
+		}
+	}
+	var none *indicators.KeyArena
+	if s := none.Concat("a", "b"); s != "ab" {
+		t.Errorf("nil arena Concat = %q", s)
+	}
 	accounts := make([]indicators.Key, 3000)
 	for i := range accounts {
 		k, err := indicators.NormalizeBankAccountIn("MB", fmt.Sprintf("%010d", i), a)
