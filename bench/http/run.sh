@@ -92,24 +92,23 @@ warm() {
 	done
 }
 
+# bench KIND SCRIPT CONNS ITEMS TITLE: the warm-up, then every round.
+bench() {
+	echo "== $5, $3 connections"
+	warm "$1" "$2" "$3"
+	r=1
+	while [ "$r" -le "$rounds" ]; do
+		round "$1" "$2" "$3" "$4"
+		r=$((r + 1))
+	done
+}
+
 echo "$(nproc) CPUs, $mode; ${secs}s per run, $rounds rounds"
 if [ "${GET:-1}" = 1 ]; then
-	echo "== GET /v1/check misses, $conns connections"
-	warm get check_get.lua "$conns"
-	r=1
-	while [ "$r" -le "$rounds" ]; do
-		round get check_get.lua "$conns" 1
-		r=$((r + 1))
-	done
+	bench get check_get.lua "$conns" 1 "GET /v1/check misses"
 fi
 if [ "${POST:-1}" = 1 ]; then
-	echo "== POST /v1/check, 1000 items, $post_conns connections"
-	warm post check_post.lua "$post_conns"
-	r=1
-	while [ "$r" -le "$rounds" ]; do
-		round post check_post.lua "$post_conns" 1000
-		r=$((r + 1))
-	done
+	bench post check_post.lua "$post_conns" 1000 "POST /v1/check, 1000 items"
 fi
 
 echo "== scamcheck / baseline per round: req/s ratio (server CPU per request ratio)"
