@@ -177,20 +177,10 @@ func TestListKeyOrder(t *testing.T) {
 		t.Fatal(err)
 	}
 	slices.Sort(want)
+	walked, _ := storetest.Walk(t, s, indicators.ListOptions{Limit: 7})
 	var got []indicators.Key
-	opts := indicators.ListOptions{Limit: 7}
-	for {
-		page, err := s.List(t.Context(), opts)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, r := range page.Records {
-			got = append(got, r.Key)
-		}
-		if page.Next == "" {
-			break
-		}
-		opts.Cursor = page.Next
+	for _, r := range walked {
+		got = append(got, r.Key)
 	}
 	if !slices.Equal(got, want) {
 		t.Fatalf("walk = %v, want key order %v", got, want)

@@ -222,19 +222,19 @@ func assertSameContent(t *testing.T, what string, got, want indicators.Record) {
 	assertEqual(t, what, got, want)
 }
 
-// walk pages through List until Next is empty and checks the paging
+// Walk pages through List until Next is empty and checks the paging
 // invariants on the way: each page respects the limit and matches the
 // filter, no key comes twice in the walk, Next moves on, and the walk ends.
-// full says every page but the last must be full (true for unfiltered
-// listing, where a store has no reason to return short pages). The order is
-// the store's own (see indicators.Store.List); callers compare sets with
-// sortedKeys, or orders with each other.
-func walk(t *testing.T, s indicators.Store, opts indicators.ListOptions, full bool) []indicators.Record {
+// Without a filter every page but the last must be full (a store has no
+// reason to return short pages then). It returns the records in the
+// store's own order (see indicators.Store.List) and the number of pages.
+func Walk(t *testing.T, s indicators.Store, opts indicators.ListOptions) (records []indicators.Record, pages int) {
 	t.Helper()
+	full := opts.Kind == "" && opts.Status == "" && opts.Source == "" && opts.Category == ""
 	var all []indicators.Record
 	seen := map[indicators.Key]bool{}
 	limit := opts.EffectiveLimit()
-	for pages := 0; ; pages++ {
+	for pages = 1; ; pages++ {
 		if pages > 10_000 {
 			t.Fatalf("List(%+v): walk did not end after %d pages", opts, pages)
 		}
@@ -256,7 +256,7 @@ func walk(t *testing.T, s indicators.Store, opts indicators.ListOptions, full bo
 			all = append(all, r)
 		}
 		if page.Next == "" {
-			return all
+			return all, pages
 		}
 		// A full page ends at its Next; a short filtered page may go on
 		// past its last match (see indicators.Store.List).
@@ -792,7 +792,8 @@ func testDelistViaUpdate(t *testing.T, s indicators.Store) {
 		{"", []indicators.Key{DomainKey(1), DomainKey(2), DomainKey(3)}},
 	}
 	for _, tc := range tests {
-		got := sortedKeys(walk(t, s, indicators.ListOptions{Status: tc.status}, tc.status == ""))
+		recs, _ := Walk(t, s, indicators.ListOptions{Status: tc.status})
+		got := sortedKeys(recs)
 		if !slices.Equal(got, tc.want) {
 			t.Errorf("List(status %q) = %v, want %v", tc.status, got, tc.want)
 		}
@@ -842,7 +843,8 @@ func testListFilters(t *testing.T, s indicators.Store) {
 			for _, limit := range []int{0, 3} {
 				opts := tc.opts
 				opts.Limit = limit
-				got := sortedKeys(walk(t, s, opts, false))
+				recs, _ := Walk(t, s, opts)
+				got := sortedKeys(recs)
 				if !slices.Equal(got, want) {
 					t.Errorf("List(%+v) = %v, want %v", opts, got, want)
 				}
@@ -886,12 +888,14 @@ func testListPaging(t *testing.T, s indicators.Store) {
 	}
 
 	// Every page size walks the same order, which holds every key once.
-	order := keysOf(walk(t, s, indicators.ListOptions{Limit: 1000}, true))
+	recs, _ := Walk(t, s, indicators.ListOptions{Limit: 1000})
+	order := keysOf(recs)
 	if got := slices.Sorted(slices.Values(order)); !slices.Equal(got, want) {
 		t.Fatalf("walk: %d keys, want all %d", len(got), len(want))
 	}
 	for _, limit := range []int{1, 7, 50, 250} {
-		if got := keysOf(walk(t, s, indicators.ListOptions{Limit: limit}, true)); !slices.Equal(got, order) {
+		recs, _ := Walk(t, s, indicators.ListOptions{Limit: limit})
+		if got := keysOf(recs); !slices.Equal(got, order) {
 			t.Errorf("walk with limit %d: %d keys in another order than with limit 1000", limit, len(got))
 		}
 	}
