@@ -110,21 +110,11 @@ func (e *Engine) Check(ctx context.Context, input string) Result {
 
 // CheckAs answers input normalized as the given kind.
 func (e *Engine) CheckAs(ctx context.Context, kind Kind, input string) Result {
-	var r Result
-	e.CheckAsInto(ctx, kind, input, &r)
-	return r
-}
-
-// CheckAsInto is CheckAs writing the answer into *r, which it overwrites:
-// a batch of checks then fills each answer in place instead of copying
-// it (a Result is a few hundred bytes) through every call.
-func (e *Engine) CheckAsInto(ctx context.Context, kind Kind, input string, r *Result) {
 	p, err := ParseAs(kind, input)
 	if err != nil {
-		*r = ErrorResult(input, err)
-		return
+		return ErrorResult(input, err)
 	}
-	e.CheckParsedInto(ctx, &p, r)
+	return e.CheckParsed(ctx, p)
 }
 
 // CheckParsed answers an already parsed input, testing every lookup key of
