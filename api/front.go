@@ -158,6 +158,17 @@ func requestID(c *fiber.Ctx) string {
 	return string(c.Response().Header.PeekBytes(keyRequestID))
 }
 
+// SecurityHeaders returns the headers set on every response, as name and
+// value pairs, for tools that must answer as the API does (the baseline of
+// the HTTP benchmarks).
+func SecurityHeaders() [][2]string {
+	kv := make([][2]string, len(securityHeaderKV))
+	for i, h := range securityHeaderKV {
+		kv[i] = [2]string{string(h[0]), string(h[1])}
+	}
+	return kv
+}
+
 // securityHeaderKV are set on every response. The API serves JSON, so the
 // default policy forbids everything; the HTML pages set their own.
 var securityHeaderKV = [...][2][]byte{

@@ -194,6 +194,16 @@ func TestProbesHeadersAndCORS(t *testing.T) {
 	if r.header.Get("X-Request-Id") == "" {
 		t.Error("no X-Request-ID")
 	}
+	// What the benchmark baseline sends as "scamcheck's headers".
+	sec := api.SecurityHeaders()
+	if len(sec) < 4 {
+		t.Errorf("SecurityHeaders: %v, want the four set on every response", sec)
+	}
+	for _, h := range sec {
+		if got := r.header.Get(h[0]); got != h[1] {
+			t.Errorf("SecurityHeaders names %s: %q, the response has %q", h[0], h[1], got)
+		}
+	}
 	req, _ := http.NewRequest("OPTIONS", e.url+"/v1/check", nil)
 	req.Header.Set("Origin", "chrome-extension://abcdef")
 	req.Header.Set("Access-Control-Request-Method", "POST")

@@ -71,13 +71,14 @@ func main() {
 	log.Fatal(app.Listener(ln))
 }
 
-// headerKV are the headers scamcheck sets on every response (api/front.go).
-var headerKV = [...][2][]byte{
-	{[]byte(fiber.HeaderXContentTypeOptions), []byte("nosniff")},
-	{[]byte(fiber.HeaderReferrerPolicy), []byte("no-referrer")},
-	{[]byte(fiber.HeaderXFrameOptions), []byte("DENY")},
-	{[]byte(fiber.HeaderContentSecurityPolicy), []byte("default-src 'none'; frame-ancestors 'none'")},
-}
+// headerKV are the headers scamcheck sets on every response.
+var headerKV = func() [][2][]byte {
+	var kv [][2][]byte
+	for _, h := range api.SecurityHeaders() {
+		kv = append(kv, [2][]byte{[]byte(h[0]), []byte(h[1])})
+	}
+	return kv
+}()
 
 var (
 	keyRequestID = []byte("X-Request-Id") // as scamcheck writes it
