@@ -129,7 +129,8 @@ type Config struct {
 	KeyCacheTTL time.Duration
 	// Timeouts bound each connection's wait for a request, the reading of
 	// a slow request and the writing of an answer to a slow reader. Zero
-	// fields take DefaultTimeouts' values.
+	// fields take DefaultTimeouts' values, but for Slack, which is then a
+	// second or a quarter of the shortest timeout, whichever is less.
 	Timeouts timeouts.Config
 	// StatsFlushInterval is how often in-memory counters are added to the
 	// StatsStore. Default 5s.
@@ -182,7 +183,9 @@ func (cfg Config) withDefaults() Config {
 	t.Idle = cmp.Or(max(t.Idle, 0), def.Idle)
 	t.Read = cmp.Or(max(t.Read, 0), def.Read)
 	t.Write = cmp.Or(max(t.Write, 0), def.Write)
-	t.Slack = cmp.Or(max(t.Slack, 0), def.Slack)
+	// Short timeouts get a finer slack: a quarter of the shortest at most,
+	// so that a deadline never falls much earlier than asked.
+	t.Slack = cmp.Or(max(t.Slack, 0), max(min(def.Slack, t.Idle/4, t.Read/4, t.Write/4), time.Millisecond))
 	if cfg.ImportBodyLimit <= 0 {
 		cfg.ImportBodyLimit = DefaultImportBodyLimit
 	}

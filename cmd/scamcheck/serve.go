@@ -14,6 +14,7 @@ import (
 
 	"github.com/scamcheck/scamcheck"
 	"github.com/scamcheck/scamcheck/api"
+	"github.com/scamcheck/scamcheck/api/timeouts"
 	"github.com/scamcheck/scamcheck/backend"
 	"github.com/scamcheck/scamcheck/feeds"
 	"github.com/scamcheck/scamcheck/indicators"
@@ -56,6 +57,10 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 	retention := fs.String("contact-retention", cmp.Or(m.Getenv("SCAMCHECK_CONTACT_RETENTION"), "365d"), "delete reporters' contact data older than this (env SCAMCHECK_CONTACT_RETENTION)")
 	quizFile := fs.String("quiz", m.Getenv("SCAMCHECK_QUIZ"), "JSON file with the awareness-check questions, replacing the built-in ones; checked at start (env SCAMCHECK_QUIZ)")
 	trusted := fs.String("trusted-proxies", m.Getenv("SCAMCHECK_TRUSTED_PROXIES"), "comma-separated proxy IPs/CIDRs whose proxy header is believed")
+	defTimeouts := api.DefaultTimeouts()
+	idleTimeout := fs.Duration("idle-timeout", defTimeouts.Idle, "how long a connection may wait for a request before it is closed")
+	readTimeout := fs.Duration("read-timeout", defTimeouts.Read, "how long a request that does not arrive in one piece may take to finish arriving (answered 408)")
+	writeTimeout := fs.Duration("write-timeout", defTimeouts.Write, "how long a client may take to read an answer before the connection is closed")
 	cfg := m.storeFlags(fs)
 	trendOpts := m.trendFlags(fs)
 	scoringOf := scoringFlags(fs)
@@ -68,6 +73,14 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 	scoring, err := scoringOf()
 	if err != nil {
 		return err
+	}
+	for _, d := range []struct {
+		flag string
+		v    time.Duration
+	}{{"idle-timeout", *idleTimeout}, {"read-timeout", *readTimeout}, {"write-timeout", *writeTimeout}} {
+		if d.v < minTimeout {
+			return fmt.Errorf("--%s %v: must be at least %v", d.flag, d.v, minTimeout)
+		}
 	}
 	keep, err := parseTTL(*retention)
 	if err != nil {
@@ -149,6 +162,7 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 		DisputeLimit:   perWindow(*rateDisputes, time.Hour),
 		ProxyHeader:    *proxyHeader,
 		TrustedProxies: splitList(*trusted),
+		Timeouts:       timeouts.Config{Idle: *idleTimeout, Read: *readTimeout, Write: *writeTimeout},
 	})
 	if err := srv.Open(*listen); err != nil {
 		return err
@@ -205,6 +219,11 @@ func (w withDisputeContacts) PurgeContacts(ctx context.Context, before time.Time
 	m, err := w.PurgeDisputeContacts(ctx, before)
 	return n + m, err
 }
+
+// minTimeout is the shortest connection timeout serve takes: below a
+// second, clients on a slow mobile network would be cut off mid-request, so
+// such a value is most likely a slip ("30ms" for "30s").
+const minTimeout = time.Second
 
 // perWindow maps a flag's count to a limit; 0 means unlimited.
 func perWindow(n int, window time.Duration) api.Limit {

@@ -1,10 +1,12 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -197,5 +199,68 @@ func TestServeEndToEnd(t *testing.T) {
 	}
 	if strings.Join(acts, ",") != "key.create/cli,key.revoke/cli" {
 		t.Errorf("audit: %v", acts)
+	}
+}
+
+// TestServeTimeouts: the connection timeouts are serve flags, refused
+// before anything is opened when they are too short to be meant, and kept
+// when given.
+func TestServeTimeouts(t *testing.T) {
+	for _, tc := range []struct{ flag, value string }{
+		{"--idle-timeout", "30ms"},
+		{"--read-timeout", "0s"},
+		{"--write-timeout", "-5s"},
+	} {
+		t.Run(tc.flag+"="+tc.value, func(t *testing.T) {
+			data := t.TempDir()
+			r := runCLI(t, "", "serve", "--listen", "127.0.0.1:0", "--data", data, tc.flag, tc.value)
+			if r.err == nil || !strings.Contains(r.err.Error(), tc.flag+" ") || !strings.Contains(r.err.Error(), "at least 1s") {
+				t.Fatalf("serve %s %s: error %v, want one naming the flag and its minimum", tc.flag, tc.value, r.err)
+			}
+			if ents, _ := os.ReadDir(data); len(ents) > 0 {
+				t.Errorf("serve touched the data dir: %v", ents)
+			}
+		})
+	}
+
+	base, _, _ := startServe(t, t.TempDir(), "--no-samples", "--idle-timeout", "1s")
+	conn, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	// With the default of two minutes the test fails here rather than hangs.
+	_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	// Two keep-alive requests 0.6s apart: the second moves the wait for a
+	// third to a second after it. (Were the slack not scaled down to the
+	// short timeout, the move would be within it and not made.)
+	rd := bufio.NewReader(conn)
+	for i := range 2 {
+		if i > 0 {
+			time.Sleep(600 * time.Millisecond)
+		}
+		if _, err := io.WriteString(conn, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"); err != nil {
+			t.Fatal(err)
+		}
+		res, err := http.ReadResponse(rd, nil)
+		if err != nil {
+			t.Fatalf("request %d: %v", i+1, err)
+		}
+		_, _ = io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		if res.StatusCode != http.StatusOK {
+			t.Fatalf("request %d: status %d", i+1, res.StatusCode)
+		}
+	}
+	start := time.Now()
+	// Between requests the connection is closed without an answer: there
+	// is no request to answer.
+	if got, err := io.ReadAll(rd); err != nil || len(got) > 0 {
+		t.Fatalf("a silent client got %q, %v; want the connection closed", got, err)
+	}
+	// The slack is a quarter of the shortest timeout: a deadline falls at
+	// most about 0.3s early. The upper bound leaves room for a loaded CI.
+	if d := time.Since(start); d < 600*time.Millisecond || d > 4*time.Second {
+		t.Errorf("a silent client was dropped %v after its last answer, want about 1s", d)
 	}
 }
