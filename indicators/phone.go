@@ -179,15 +179,7 @@ func plainPhone(s string) bool {
 	if len(s) > 0 && s[0] == '+' {
 		digits = s[1:]
 	}
-	if len(digits) < minPhoneDigits || len(digits) > maxPhoneDigits {
-		return false
-	}
-	for i := 0; i < len(digits); i++ {
-		if digits[i]-'0' > 9 {
-			return false
-		}
-	}
-	return true
+	return len(digits) >= minPhoneDigits && len(digits) <= maxPhoneDigits && allDigits(digits)
 }
 
 // cleanPhoneText is cleanPhone for text that needs cleaning.
