@@ -64,9 +64,9 @@ func TestPanicIsA500(t *testing.T) {
 }
 
 // The server's connections keep Config.Timeouts: a silent client is
-// answered 408 and dropped after Idle, and one sending its request a byte at a time gets a
-// 408 about Read after its second read, while a normal client on a
-// keep-alive connection is answered throughout.
+// answered 408 and dropped after Idle, and one sending its request a byte
+// at a time gets a 408 about Read after its second read, while a normal
+// client on a keep-alive connection is answered throughout.
 func TestConnectionTimeouts(t *testing.T) {
 	tt := timeouts.Config{Idle: 400 * time.Millisecond, Read: 200 * time.Millisecond, Write: 200 * time.Millisecond, Slack: 20 * time.Millisecond}
 	e := mustEnv(t, "bolt", func(c *api.Config) { c.Timeouts = tt })
